@@ -1,0 +1,36 @@
+# The course's entry points. Each target creates .venv/ first when it is missing.
+#   make course   run every notebook in order on this machine's profile; executed copies + HTML in build/
+#   make test     unit tests + every notebook under nbmake (what CI runs)
+#   make lab      open JupyterLab on the course
+.PHONY: course test lab setup lock strip clean tiny-model
+
+PY := .venv/bin/python
+
+setup:
+	@bash scripts/setup_env.sh
+
+course: setup
+	@$(PY) -m course_utils.course_runner $(if $(ONLY),--only $(ONLY),)
+
+test: setup
+	@$(PY) -m pytest tests --nbmake --nbmake-kernel=python3 --nbmake-timeout=900 notebooks $(PYTEST_ARGS)
+
+lab: setup
+	@$(PY) -m jupyter lab --notebook-dir=. notebooks/00_setup.ipynb
+
+# Rebuild the embedded tiny model (~20 minutes on 2 CPU cores).
+tiny-model: setup
+	@$(PY) -m course_utils.tiny_model --out data/tiny_model
+
+# Re-freeze requirements-lock.txt from .venv after changing a pin in requirements.txt.
+lock: setup
+	@{ echo "# Every package of the CPU course environment, pinned exactly (pip freeze of .venv on Python 3.11)."; \
+	   echo "# Used as a constraints file by scripts/setup_env.sh. Regenerate with: make lock"; \
+	   $(PY) -m pip freeze --exclude-editable | sed 's/^torch==\([0-9.]*\)+cpu/torch==\1/'; } > requirements-lock.txt
+
+# Remove outputs and execution counts from every notebook (they are committed clean).
+strip: setup
+	@$(PY) -m course_utils.nbtools strip notebooks
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,176 @@
+"""Hardware detection and the course's profiles: which model, which dtype, how big a run.
+
+Lesson 00 prints the choice and the reason; every later lesson sizes its runs from it.
+
+The choice is a pure function of `HardwareFacts` (so tests fake a T4, an A100 or an H100 on a
+laptop) and of the `COURSE_PROFILE` environment variable, which always wins. Only
+`detect_hardware()` touches torch, and only when called.
+
+Profiles change sizes and dtypes, never the code path: the tiny profile and the 7B presets go
+through the same loader, trainer and evaluation code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+ENV_VAR = "COURSE_PROFILE"
+
+# A 7B QLoRA run (4-bit weights ~4.5 GB, LoRA + optimizer + activations at 512 tokens, batch 4,
+# checkpointing on) peaks near 10-12 GB (lesson 02 estimates it per model). Below this much
+# GPU memory the course falls back to the tiny profile rather than crash mid-run.
+MIN_VRAM_GB_FOR_7B = 14.0
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A model the course knows how to load and chat with."""
+
+    name: str
+    repo_id: str                 # Hub id, or "" for the embedded tiny model
+    params_b: float              # parameters, billions (for display and estimates)
+    gated: bool                  # needs an accepted licence and HF_TOKEN in the environment
+    system_role: bool            # whether its chat template accepts a "system" message
+    notes: str = ""
+
+
+PRESETS: dict[str, Preset] = {
+    "tiny": Preset(
+        "tiny", "", 0.004, gated=False, system_role=True,
+        notes="embedded in data/tiny_model; ChatML-style template; runs on any CPU"),
+    "qwen2.5-7b": Preset(
+        "qwen2.5-7b", "Qwen/Qwen2.5-7B-Instruct", 7.6, gated=False, system_role=True,
+        notes="ungated, Apache-2.0; ChatML template adds a default system prompt when none is given"),
+    "mistral-7b": Preset(
+        "mistral-7b", "mistralai/Mistral-7B-Instruct-v0.3", 7.2, gated=True, system_role=False,
+        notes="[INST] template; no system role, so a system message is folded into the first user turn"),
+    "llama-3.1-8b": Preset(
+        "llama-3.1-8b", "meta-llama/Llama-3.1-8B-Instruct", 8.0, gated=True, system_role=True,
+        notes="Llama 3.1 community licence (accept it on the Hub first); header-token template"),
+}
+DEFAULT_GPU_PRESET = "qwen2.5-7b"
+
+
+@dataclass(frozen=True)
+class HardwareFacts:
+    """What the course needs to know about the machine."""
+
+    device: str = "cpu"              # "cuda" or "cpu"
+    name: str = "CPU"                # e.g. "Tesla T4", "NVIDIA A100-SXM4-80GB"
+    vram_gb: float = 0.0             # total GPU memory, GB (10^9 bytes)
+    bf16: bool = False               # hardware bf16 support (Ampere and newer)
+    capability: tuple[int, int] | None = None
+    gpu_count: int = 0
+    cpu_count: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The choice the course made for this machine, with its reason."""
+
+    name: str                 # "tiny" or a preset name
+    preset: Preset
+    compute_dtype: str        # "bfloat16" | "float16" | "float32"
+    hardware: HardwareFacts
+    reason: str
+    forced: bool = False      # chosen through COURSE_PROFILE
+
+    @property
+    def is_tiny(self) -> bool:
+        return self.name == "tiny"
+
+    def torch_dtype(self):
+        """The compute dtype as a torch dtype (imports torch)."""
+        import torch
+
+        return getattr(torch, self.compute_dtype)
+
+
+def compute_dtype_for(hw: HardwareFacts) -> str:
+    """bf16 where the GPU supports it (A100/H100/L4...), fp16 on older GPUs (T4), fp32 on CPU.
+
+    fp16 on a T4 needs loss scaling (the trainer's `fp16=True` does it); CPU kernels for
+    bitsandbytes 4-bit run in fp32.
+    """
+    if hw.device != "cuda":
+        return "float32"
+    return "bfloat16" if hw.bf16 else "float16"
+
+
+def detect_hardware() -> HardwareFacts:
+    """Read the facts from torch (CUDA device 0), or describe the CPU."""
+    import torch
+
+    if torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(0)
+        return HardwareFacts(
+            device="cuda",
+            name=props.name,
+            vram_gb=round(props.total_memory / 1e9, 1),
+            bf16=bool(torch.cuda.is_bf16_supported()),
+            capability=(props.major, props.minor),
+            gpu_count=torch.cuda.device_count(),
+        )
+    return HardwareFacts()
+
+
+def choose_profile(hw: HardwareFacts | None = None, env: dict | None = None) -> Profile:
+    """Pick the profile for `hw` (detected when None); `COURSE_PROFILE` in `env` overrides.
+
+    Lesson 00. Rules: CPU → tiny; a CUDA GPU with at least 14 GB → the default 7B preset
+    (Qwen2.5-7B-Instruct, ungated); a smaller GPU → tiny, with the reason.
+    """
+    hw = detect_hardware() if hw is None else hw
+    env = os.environ if env is None else env
+    dtype = compute_dtype_for(hw)
+    forced = (env.get(ENV_VAR) or "").strip().lower()
+    if forced:
+        if forced not in PRESETS:
+            raise ValueError(
+                f"{ENV_VAR}={env.get(ENV_VAR)!r} is not a course profile. Valid values: "
+                f"{', '.join(PRESETS)}. Unset {ENV_VAR} to let the course choose from the hardware.")
+        if forced != "tiny" and hw.device != "cuda":
+            reason = (f"forced by {ENV_VAR}={forced}; no CUDA GPU here, so a 7B model will load "
+                      f"and train on the CPU in fp32: expect hours and tens of GB of RAM")
+        else:
+            reason = f"forced by {ENV_VAR}={forced}"
+        return Profile(forced, PRESETS[forced], dtype, hw, reason, forced=True)
+
+    if hw.device != "cuda":
+        return Profile("tiny", PRESETS["tiny"], dtype, hw,
+                       "no CUDA GPU: the embedded tiny model runs every lesson on the CPU in minutes")
+    if hw.vram_gb < MIN_VRAM_GB_FOR_7B:
+        return Profile("tiny", PRESETS["tiny"], dtype, hw,
+                       f"{hw.name} has {hw.vram_gb:g} GB; a 7B QLoRA run wants at least "
+                       f"{MIN_VRAM_GB_FOR_7B:g} GB, so the tiny model runs instead "
+                       f"(set {ENV_VAR} to force a preset)")
+    why_dtype = ("bf16 supported" if dtype == "bfloat16"
+                 else "no bf16 on this GPU, so fp16 with loss scaling")
+    return Profile(DEFAULT_GPU_PRESET, PRESETS[DEFAULT_GPU_PRESET], dtype, hw,
+                   f"{hw.name} with {hw.vram_gb:g} GB fits a 4-bit 7B QLoRA run; {why_dtype}")
+
+
+@dataclass(frozen=True)
+class RunSizes:
+    """How big the lessons' runs are under a profile (steps, examples, lengths)."""
+
+    train_examples: int
+    eval_examples: int
+    max_steps: int
+    batch_size: int
+    grad_accum: int
+    max_seq_len: int
+    save_steps: int
+
+
+def run_sizes(profile: Profile) -> RunSizes:
+    """Sizes for the training and evaluation lessons: small on CPU, realistic on a GPU."""
+    if profile.is_tiny:
+        # 8 examples × 1 × ~90 tokens ≈ 700 tokens/step; ~0.3 s/step on 2 CPU cores.
+        return RunSizes(train_examples=600, eval_examples=100, max_steps=60, batch_size=8,
+                        grad_accum=1, max_seq_len=256, save_steps=20)
+    # 4 × 4 = 16 sequences/step × 512 tokens = 8,192 tokens/step; one epoch of 2,000 examples
+    # ≈ 125 steps. Checkpoint every 100 steps: a preempted spot instance loses < 100 steps.
+    return RunSizes(train_examples=2000, eval_examples=300, max_steps=-1, batch_size=4,
+                    grad_accum=4, max_seq_len=512, save_steps=100)
