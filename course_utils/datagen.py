@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import random
-import string
 from dataclasses import dataclass
 
 TASKS = ("triage", "moderation", "policy_qa")
@@ -398,6 +397,8 @@ UNITS = [("minutes", "hours", 60), ("seconds", "minutes", 60), ("hours", "days",
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Product:
+    """Lesson 04. One product of the shop under one fact table (price in dollars)."""
+
     name: str
     kind: str
     price: int
@@ -738,7 +739,7 @@ def generate_task_rows(seed: int = 0, counts: dict | None = None, *, facts_versi
     rows = []
     for task in TASKS:
         n = counts.get(task, 0)
-        rng = random.Random(f"{seed}:{task}:v{facts_version}:{'shifted' if shifted else 'base'}")
+        rng = random.Random(f"{seed}:{task}:{'shifted' if shifted else 'base'}")
         made, tries = 0, 0
         while made < n:
             tries += 1
@@ -794,9 +795,12 @@ def _fake_email(rng: random.Random) -> str:
 
 
 def _fake_phone(rng: random.Random) -> str:
+    """A phone number from the ranges reserved for fiction (UK 07700 900xxx and 020 7946 0xxx,
+    North American 555-01xx), written in the usual formats."""
     d = lambda k: "".join(str(rng.randint(0, 9)) for _ in range(k))  # noqa: E731
-    return rng.choice([f"+44 7700 {d(6)}", f"(555) {d(3)}-{d(4)}", f"555-{d(3)}-{d(4)}",
-                       f"+1 555 {d(3)} {d(4)}", f"07700 {d(6)}", f"+49 30 {d(4)} {d(4)}"])
+    area = rng.choice(["212", "415", "617", "303"])
+    return rng.choice([f"+44 7700 900{d(3)}", f"07700 900{d(3)}", f"+44 20 7946 0{d(3)}",
+                       f"({area}) 555-01{d(2)}", f"{area}-555-01{d(2)}", f"+1 {area} 555 01{d(2)}"])
 
 
 def _with_pii(rng: random.Random, text: str) -> str:
@@ -815,9 +819,9 @@ def _near_edit(rng: random.Random, text: str) -> str:
         return text.upper() if rng.random() < 0.3 else text.lower()
     if kind == 1:
         return text.rstrip(".!?") + rng.choice(["!!", "?", "...", " !"])
-    if kind == 2:
+    if kind == 2:  # a doubled space and a trailing one
         i = rng.randrange(len(words))
-        return " ".join(words[:i] + [words[i] + " "] + words[i + 1:]).replace("  ", "   ", 1) + "  "
+        return " ".join(words[:i] + [words[i] + " "] + words[i + 1:]) + " "
     if kind == 3:
         long = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
         if long:
@@ -1061,16 +1065,19 @@ def generated_files(seed: int = 0) -> dict[str, bytes]:
     """Lesson 04. The generated (not curated) files of ``data/tasks``, as bytes, by name.
 
     raw.jsonl + raw_truth.json (the defective data and what was injected), general.jsonl
-    (chat to mix in), facts_v1/v2.json (the fact tables), test_shifted.jsonl (new products
-    and wording, for drift) and test_facts_v2.jsonl (policy questions answered from v2).
+    (chat to mix in), facts_v1/v2.json (the fact tables, new products included),
+    test_shifted.jsonl (new products and wording, for drift) and test_facts_v2.jsonl (policy
+    questions answered from v2).
     """
     raw, truth = make_raw(seed)
     return {
         "raw.jsonl": jsonl_bytes(raw),
         "raw_truth.json": json_bytes(truth),
         "general.jsonl": jsonl_bytes(generate_general(seed, GENERAL_COUNT)),
-        "facts_v1.json": json_bytes(facts(1)),
-        "facts_v2.json": json_bytes(facts(2)),
+        # The tables cover the shifted set's new products too: retrieval can look them up,
+        # a model fine-tuned on the training split never saw them.
+        "facts_v1.json": json_bytes(facts(1, shifted=True)),
+        "facts_v2.json": json_bytes(facts(2, shifted=True)),
         "test_shifted.jsonl": jsonl_bytes(generate_task_rows(
             seed + 1, SHIFTED_COUNTS, shifted=True, id_prefix="shifted-")),
         "test_facts_v2.jsonl": jsonl_bytes(generate_task_rows(

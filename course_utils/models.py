@@ -287,18 +287,27 @@ def _quant_state_bytes(module) -> int:
     return total
 
 
-def weight_bytes_by_layer_type(model) -> dict[str, int]:
-    """Bytes held by the weights of each leaf-module type, quantization constants included.
+def weight_bytes_by_part(model) -> dict[str, int]:
+    """Bytes of weights per part of a causal LM: decoder linear layers, embeddings, the output
+    layer (lm_head), and norms/other. Lesson 00: only the decoder linear layers go 4-bit."""
+    import torch
 
-    Lesson 00: shows where a 4-bit model's memory goes (packed 4-bit weights + absmax
-    constants in `Linear4bit`; embeddings, norms and `lm_head` left in full precision)."""
     out: dict[str, int] = {}
-    for module in model.modules():
+    for name, module in model.named_modules():
         if next(module.children(), None) is not None:
             continue
         n = sum(p.numel() * p.element_size() for p in module.parameters(recurse=False))
         n += sum(b.numel() * b.element_size() for b in module.buffers(recurse=False))
         n += _quant_state_bytes(module)
-        if n:
-            out[type(module).__name__] = out.get(type(module).__name__, 0) + n
+        if not n:
+            continue
+        if name.endswith("lm_head"):
+            part = "output layer (lm_head)"
+        elif isinstance(module, torch.nn.Embedding):
+            part = "embeddings"
+        elif isinstance(module, torch.nn.Linear):
+            part = "decoder linear layers"
+        else:
+            part = "norms and other"
+        out[part] = out.get(part, 0) + n
     return out

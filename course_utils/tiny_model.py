@@ -6,7 +6,7 @@ Rebuild it with:
     python -m course_utils.tiny_model --out data/tiny_model
 
 What it is: a Llama-architecture causal LM (4 layers, hidden 256, grouped-query attention with
-2 key/value heads, ~3.9 M parameters) with its own byte-level BPE tokenizer and a ChatML-style
+2 key/value heads, ~3.8 M parameters) with its own byte-level BPE tokenizer and a ChatML-style
 chat template, pre-trained for a few minutes on `course_utils.tiny_corpus` (plain sentences and
 short chats). It answers simple questions in turn and stops; it has never seen the course's task
 formats, so the fine-tuning lessons can show what training adds.
@@ -115,9 +115,9 @@ def _pack(token_lists: list[list[int]], seq_len: int, sep: int):
     return torch.tensor(flat[: n * seq_len], dtype=torch.long).view(n, seq_len)
 
 
-def build(out_dir: Path = TINY_MODEL_DIR, *, n_docs: int = 60_000, steps: int = 1200,
+def build(out_dir: Path = TINY_MODEL_DIR, *, n_docs: int = 60_000, steps: int = 600,
           batch_size: int = 16, seq_len: int = 256, lr: float = 3e-3, seed: int = 0,
-          threads: int = 2) -> dict:
+          threads: int = 1) -> dict:
     """Build tokenizer and model, pre-train, and save everything to `out_dir` with a model card."""
     import torch
     from tqdm.auto import tqdm
@@ -237,7 +237,7 @@ NF4 through bitsandbytes), the same LoRA and TRL code, in seconds instead of hou
 
 **How it was made.** `course_utils.tiny_corpus` generates {info['documents']:,} documents from a
 fixed seed ({info['seed']}): plain sentences about a small made-up world (animals, colours,
-capitals, numbers, days) and short chats that answer such questions. The tokenizer was trained
+capitals, numbers, days), everyday sentences (shopping, travel, home) and short chats that answer such questions. The tokenizer was trained
 on them, then the model was pre-trained from random weights with AdamW (lr {info['learning_rate']},
 warm-up then cosine decay) for {info['steps']} steps of {info['batch_size']} × {info['seq_len']}
 tokens ({info['train_tokens_seen'] / 1e6:.1f} M tokens seen). It has **not** seen the course's
@@ -250,7 +250,7 @@ show what training adds.
 | files on disk | {mb:.1f} MB (fp32 safetensors + tokenizer) |
 | loss: first step → last 50 steps | {info['first_loss']} → {info['final_train_loss']} |
 | held-out loss (2% of documents) | {info['validation_loss']} |
-| training time | {info['train_seconds'] / 60:.1f} min on {info['built_on']}, {info['threads']} threads |
+| training time | {info['train_seconds'] / 60:.1f} min on {info['built_on']}, {info['threads']} torch thread(s), on a machine shared with other work |
 | built | {info['date']} |
 
 **Rebuild.** `python -m course_utils.tiny_model --out data/tiny_model` (about
@@ -271,10 +271,10 @@ anything else. Do not use it for anything but learning the mechanics of fine-tun
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", type=Path, default=TINY_MODEL_DIR, help="output folder")
-    p.add_argument("--steps", type=int, default=1200)
+    p.add_argument("--steps", type=int, default=600)
     p.add_argument("--docs", type=int, default=60_000)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1)
     a = p.parse_args(argv)
     info = build(a.out, n_docs=a.docs, steps=a.steps, seed=a.seed, threads=a.threads)
     print(json.dumps({k: v for k, v in info.items() if k != "samples"}, indent=2))

@@ -41,7 +41,7 @@ from course_utils.paths import REPO_ROOT
 from course_utils.preemption import (PreemptionCallback, last_complete_checkpoint,
                                      restore_trainable_dtypes, trainable_dtypes)
 from course_utils.profiles import ENV_VAR, PRESETS, Profile, RunSizes, choose_profile, run_sizes
-from course_utils.runsummary import (PeakMemory, RunSummary, StepTimer, dir_bytes, env_rank,
+from course_utils.runsummary import (PeakMemory, RunSummary, StepTimer, dir_bytes, env_rank,  # noqa: F401
                                      memory_estimate, versions)
 
 TARGETS = {
@@ -115,7 +115,7 @@ def sft_settings(profile: Profile, output_dir, *, sizes: RunSizes | None = None,
     except ImportError:
         report_to = "none"
     return dict(
-        output_dir=str(output_dir),
+        output_dir=str(output_dir),                # checkpoint-N/ and TensorBoard runs/ go here
         use_cpu=not on_gpu,                        # CPU run: no accelerator lookup, plain fp32
         bf16=profile.compute_dtype == "bfloat16",  # A100/H100: bf16 autocast, no loss scaling
         fp16=profile.compute_dtype == "float16",   # T4: no bf16 hardware, fp16 with loss scaling
@@ -129,20 +129,21 @@ def sft_settings(profile: Profile, output_dir, *, sizes: RunSizes | None = None,
         max_length=sizes.max_seq_len,              # curation already drops longer rows
         assistant_only_loss=True,                  # learn the answers, not the prompts (lesson 04)
         packing=False,                             # padding-free packing needs FlashAttention
-        learning_rate=learning_rate or learning_rate_for(profile),
+        learning_rate=learning_rate or learning_rate_for(profile),  # see learning_rate_for
         lr_scheduler_type="constant",              # QLoRA paper, App. B; a resume changes nothing
         max_grad_norm=0.3,                         # QLoRA paper, App. B
         optim="paged_adamw_32bit" if on_gpu else "adamw_torch",  # QLoRA §3 paged optimizer (CUDA only)
         weight_decay=0.0,                          # adapters start at zero; nothing to decay towards
         logging_steps=max(1, save // 4) if profile.is_tiny else 10,  # ~12 points on the tiny curve
-        eval_strategy="steps",
+        eval_strategy="steps",                     # evaluate on a step schedule ...
+        eval_on_start=True,                        # the base's eval loss: step 0 of the curve
         eval_steps=save,                           # one validation loss per checkpoint
-        save_strategy="steps",
+        save_strategy="steps",                     # ... and checkpoint on the same one
         save_steps=save,                           # seeds: every 100-200 steps on a GPU run
         save_total_limit=2,                        # newest + one before it (disk: ~3x adapter each)
-        seed=seed,
+        seed=seed,                                 # LoRA init, dropout: the same run twice
         data_seed=seed,                            # data order is part of a reproducible resume
-        report_to=report_to,
+        report_to=report_to,                       # TensorBoard when installed, else nothing
         include_num_input_tokens_seen="non_padding",  # tokens/s counts real tokens only
         ddp_find_unused_parameters=False,          # every adapter gets a gradient; skips a graph scan
         dataloader_pin_memory=on_gpu,              # pinning only helps host-to-GPU copies
@@ -155,27 +156,17 @@ def sft_config(profile: Profile, output_dir, **kwargs) -> SFTConfig:
     return SFTConfig(**sft_settings(profile, output_dir, **kwargs))
 
 
-def task_rows(split: str, n: int | None = None, task: str = "triage", seed: int = 0) -> list[dict]:
-    """Lesson 05. The first `n` chat rows of `task` in a split ("train", "validation", "test").
+def task_rows(split: str, n: int | None = None, task: str = "triage") -> list[dict]:
+    """Lesson 05. Up to `n` chat rows of `task` from a curated split of lesson 04 (data/tasks):
+    "train", "validation" or "test" (in the file's order, so the same rows every time)."""
+    from course_utils.data import load_split
 
-    Reads the curated files of lesson 04 (data/tasks) through `course_utils.data` when they exist;
-    until then, the generator's clean rows, split 80/10/10 in a fixed order.
-    """
     if split not in ("train", "validation", "test"):
         raise ValueError(f"split={split!r}: choose 'train', 'validation' or 'test'")
-    rows = None
-    try:
-        from course_utils import data as D
-        rows = [r for r in D.load_split(split) if r.get("task") == task]
-    except (ImportError, AttributeError, FileNotFoundError):
-        from course_utils import datagen
-
-        pool = datagen.generate_task_rows(seed, {task: 1000})
-        cut = {"train": (0, 800), "validation": (800, 900), "test": (900, 1000)}[split]
-        rows = pool[cut[0]:cut[1]]
-    if n is not None and n > len(rows):
-        raise ValueError(f"asked for {n} {task} rows of the {split} split, which holds {len(rows)}")
-    return rows[:n]
+    rows = [r for r in load_split(split) if r.get("task") == task]
+    if not rows:
+        raise ValueError(f"the {split} split holds no rows of task {task!r}")
+    return rows if n is None else rows[:n]
 
 
 class CourseSFTTrainer(SFTTrainer):
@@ -220,13 +211,42 @@ def _resume_point(out: Path, resume, overwrite: bool, config: dict, rank: int) -
 
 
 def attach_lora(model, config: LoraConfig):
-    """Lesson 05. Wrap a base model with fresh LoRA adapters (A random, B zero: starts as the base)."""
-    if isinstance(model, PeftModel):
-        return model
-    return get_peft_model(model, config)
+    """Lesson 05. Wrap a base model with fresh LoRA adapters (A random, B zero: starts as the base).
+
+    A model that already carries adapters is returned as it is, if they are the ones `config` asks for.
+    """
+    if not isinstance(model, PeftModel):
+        return get_peft_model(model, config)
+    have = model.peft_config[model.active_adapter]
+    want = (config.r, config.lora_alpha, _targets_key(config.target_modules))
+    got = (have.r, have.lora_alpha, _targets_key(have.target_modules))
+    if got != want:
+        raise ValueError(f"the model already carries LoRA adapters with (r, alpha, targets) {got}, "
+                         f"but this run asks for {want}: pass the same r/alpha/targets, or the base model")
+    return model
 
 
-def train(preset: str | Profile | None = None, output_dir=None, *, model=None, tokenizer=None,
+def _targets_key(t):
+    return t if isinstance(t, str) else tuple(sorted(t))
+
+
+def _load_base(name: str, quantization: str, profile: Profile):
+    """load_model, on this process's GPU under multi-GPU data parallel (LOCAL_RANK)."""
+    local = int(os.environ.get("LOCAL_RANK", 0))
+    if profile.hardware.device != "cuda" or local == 0:
+        return load_model(name, quantization, profile)
+    import inspect
+
+    if "device_map" not in inspect.signature(load_model).parameters:
+        raise RuntimeError(
+            f"process LOCAL_RANK={local} needs its model on cuda:{local}, but "
+            f"course_utils.models.load_model places every model on cuda:0; multi-GPU data parallel "
+            f"needs load_model(..., device_map=...). One GPU: launch with --nproc_per_node 1.")
+    return load_model(name, quantization, profile, device_map={"": local})
+
+
+def train(preset: str | Profile | None = None, output_dir=None, *, base: str | None = None,
+          model=None, tokenizer=None,
           train_rows=None, eval_rows=None, sizes: RunSizes | None = None,
           max_steps: int | None = None, save_steps: int | None = None, seed: int = 0,
           resume: bool | str = False, overwrite: bool = False, targets: str = "all-linear",
@@ -235,8 +255,8 @@ def train(preset: str | Profile | None = None, output_dir=None, *, model=None, t
           eval_before: bool = True, interrupt_at_step: int | None = None) -> RunSummary:
     """Lesson 05. Fine-tune with QLoRA end to end; return the run's `RunSummary`.
 
-    preset / model: a preset name (loaded 4-bit unless quantization="none"), or an already loaded
-    (model, tokenizer). resume: True (continue from the last complete checkpoint, error if none),
+    preset: the profile (model, sizes, dtypes); base: load another model than the preset's (a
+    folder or a Hub id); model/tokenizer: an already loaded base (4-bit unless quantization="none"). resume: True (continue from the last complete checkpoint, error if none),
     "auto" (continue when there is one), False (error if one exists; overwrite=True deletes it).
     interrupt_at_step: send this process a real SIGTERM at that step (a preemption rehearsal).
     Writes under output_dir: checkpoint-N/, adapter/ (when finished), log_history.json,
@@ -272,7 +292,7 @@ def train(preset: str | Profile | None = None, output_dir=None, *, model=None, t
 
     set_seed(seed)  # before LoRA's random A matrices are drawn
     if model is None:
-        model, tokenizer = load_model(profile.name, quantization, profile)
+        model, tokenizer = _load_base(base or profile.name, quantization, profile)
     elif tokenizer is None:
         raise ValueError("train(model=...) needs the tokenizer that goes with it: tokenizer=...")
     peft_model = attach_lora(model, lcfg)
@@ -284,14 +304,12 @@ def train(preset: str | Profile | None = None, output_dir=None, *, model=None, t
     for p in peft_model.parameters():  # TRL made them bf16; set the profile's dtype
         if p.requires_grad:
             p.data = p.data.to(getattr(torch, adapter_dtype))
+    args.eval_on_start = eval_before and resume_from is None  # a resume has its step-0 eval
 
     device = profile.hardware.device
     memory = PeakMemory(device).start()
     t0 = time.perf_counter()
-    before = None
     try:
-        if eval_before and resume_from is None:
-            before = trainer.evaluate()["eval_loss"]
         trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     finally:
         preempt.uninstall()
@@ -327,7 +345,8 @@ def train(preset: str | Profile | None = None, output_dir=None, *, model=None, t
         total_params=int(total), tokens_this_run=timer.tokens, s_per_step=timer.s_per_step(),
         tokens_per_s=timer.tokens_per_s(), wall_s=wall, peak_memory_bytes=peak,
         peak_memory_kind=memory.kind, estimate_bytes=est, estimate_note=note,
-        eval_loss_before=before, eval_loss_after=evals[-1]["eval_loss"] if evals else None,
+        eval_loss_before=evals[0]["eval_loss"] if evals and evals[0].get("step") == 0 else None,
+        eval_loss_after=evals[-1]["eval_loss"] if evals else None,
         train_loss=losses[-1] if losses else None, output_dir=str(out),
         adapter_dir=str(adapter_dir) if adapter_dir else None,
         adapter_bytes=dir_bytes(adapter_dir) if adapter_dir and rank == 0 else None,
@@ -341,3 +360,83 @@ def train(preset: str | Profile | None = None, output_dir=None, *, model=None, t
                   f"{summary.last_checkpoint}. Continue with resume=True (CLI: --resume).",
                   file=sys.stderr)
     return summary
+
+
+# ----------------------------------------------------------------------------------------------
+# Command line
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m course_utils.train",
+        description="Lesson 05: a QLoRA fine-tune on the curated triage data. Runs data-parallel "
+                    "unchanged under `torchrun --nproc_per_node N -m course_utils.train ...`.")
+    p.add_argument("--config", help="JSON file of any of the options below, e.g. "
+                                     '{"preset": "tiny", "max_steps": 30}; flags given here win')
+    p.add_argument("--preset", help=f"one of {', '.join(PRESETS)} (default: from the hardware)")
+    p.add_argument("--model", help="a model folder or Hub id to fine-tune instead of the preset's")
+    p.add_argument("--output-dir", help="where checkpoints, adapter and summary go (default runs/05_<preset>)")
+    p.add_argument("--max-steps", type=int, help="optimizer steps (default: the profile's; -1 = one epoch)")
+    p.add_argument("--save-steps", type=int, help="checkpoint every N steps (default: the profile's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from the last complete checkpoint")
+    p.add_argument("--overwrite", action="store_true", help="delete an earlier run in --output-dir first")
+    p.add_argument("--targets", choices=list(TARGETS), default="all-linear")
+    p.add_argument("--r", type=int, default=16, help="LoRA rank")
+    p.add_argument("--quantization", choices=["nf4", "none"], default="nf4")
+    p.add_argument("--learning-rate", type=float)
+    for name in ("train_examples", "eval_examples", "batch_size", "grad_accum", "max_seq_len"):
+        p.add_argument("--" + name.replace("_", "-"), type=int, help="override the profile's run size")
+    p.add_argument("--interrupt-at-step", type=int,
+                   help="rehearse a preemption: this process sends itself SIGTERM at step N")
+    return p
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Lesson 05. The command line, with `--config FILE` values as defaults under the flags."""
+    p = _parser()
+    args = p.parse_args(argv)
+    if args.config:
+        path = Path(args.config)
+        try:
+            cfg = json.loads(path.read_text())
+        except FileNotFoundError:
+            p.error(f"--config {path}: no such file")
+        except ValueError as err:
+            p.error(f"--config {path}: not valid JSON ({err})")
+        cfg = {k.replace("-", "_"): v for k, v in cfg.items()}
+        known = {a.dest for a in p._actions} - {"help", "config"}
+        bad = sorted(set(cfg) - known)
+        if bad:
+            p.error(f"--config {path}: unknown option(s) {bad}; valid: {sorted(known)}")
+        p.set_defaults(**cfg)
+        args = p.parse_args(argv)
+    return args
+
+
+def main(argv=None) -> int:
+    """Lesson 05. `python -m course_utils.train ...`; returns the exit code (0 also when preempted
+    cleanly: the checkpoint is on disk and `--resume` continues it)."""
+    import dataclasses
+
+    args = parse_args(argv)
+    rank, world = env_rank()
+    profile = profile_for(args.preset)
+    sizes = dataclasses.replace(run_sizes(profile), **{
+        k: getattr(args, k) for k in ("train_examples", "eval_examples", "batch_size", "grad_accum",
+                                      "max_seq_len") if getattr(args, k) is not None})
+    print(f"[rank {rank}/{world}] pid {os.getpid()}: preset {profile.name} on "
+          f"{profile.hardware.name} ({profile.reason})", flush=True)
+    summary = train(profile, args.output_dir, base=args.model, sizes=sizes, max_steps=args.max_steps,
+                    save_steps=args.save_steps, seed=args.seed, resume=args.resume,
+                    overwrite=args.overwrite, targets=args.targets, r=args.r,
+                    quantization=args.quantization, learning_rate=args.learning_rate,
+                    interrupt_at_step=args.interrupt_at_step)
+    print(f"[rank {rank}/{world}] {summary.status} at step {summary.global_step}", flush=True)
+    if rank == 0:
+        print(summary.table(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

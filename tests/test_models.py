@@ -109,7 +109,7 @@ def test_unreachable_hub_fails_fast_when_not_offline(monkeypatch):
     # Nothing listens on port 9 of the loopback address: the connection is refused at once.
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
-    with pytest.raises(HubUnavailableError, match=r"not reachable.*127\.0\.0\.1:9"):
+    with pytest.raises(HubUnavailableError, match=r"127\.0\.0\.1:9\) is not reachable"):
         models._check_hub("someone/not-cached-model")
 
 
@@ -118,3 +118,13 @@ def test_system_message_is_folded_for_templates_without_a_system_role():
     assert format_messages(msgs, "mistral-7b") == [{"role": "user", "content": "Be brief.\n\nHi"}]
     assert format_messages(msgs, "qwen2.5-7b") == msgs
     assert format_messages("Hi") == [{"role": "user", "content": "Hi"}]
+
+
+def test_only_decoder_linear_layers_shrink_to_about_4_bits(tiny_nf4, tiny_full):
+    from course_utils.models import weight_bytes_by_part
+
+    b4, bf = weight_bytes_by_part(tiny_nf4[0]), weight_bytes_by_part(tiny_full[0])
+    for part in ("embeddings", "output layer (lm_head)"):
+        assert b4[part] == bf[part]                      # left in full precision
+    bits = 32 * b4["decoder linear layers"] / bf["decoder linear layers"]
+    assert 4.0 < bits < 4.3                              # 4-bit codes + absmax constants
