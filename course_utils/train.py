@@ -281,7 +281,9 @@ def train(preset: str | Profile | None = None, output_dir=None, *, base: str | N
     resume_from = _resume_point(out, resume, overwrite, config, rank)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
-        (out / RUN_CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+        tmp = out / (RUN_CONFIG + ".tmp")  # atomic: other ranks may be reading the old one
+        tmp.write_text(json.dumps(config, indent=2) + "\n")
+        os.replace(tmp, out / RUN_CONFIG)
 
     from datasets import Dataset
 

@@ -1,0 +1,119 @@
+"""Lesson 05: a run stopped by SIGTERM between checkpoints resumes to the very same adapter.
+
+Runs (tiny model, 8 steps of 4 rows, a checkpoint every 3 steps):
+  A  uninterrupted, 8 steps
+  B  a real SIGTERM at the end of step 5 (between checkpoints 3 and 6) -> checkpoint-5, stop;
+     then resumed: steps 6-8
+The adapters train in bf16 (as on an A100/H100), which is where the resume dtype trap bites.
+"""
+
+import dataclasses
+import json
+import shutil
+import signal
+from types import SimpleNamespace
+
+import pytest
+from transformers.trainer_utils import get_last_checkpoint
+from trl import SFTTrainer
+
+from course_utils import train as T
+from course_utils.preemption import (PreemptionCallback, checkpoint_problems, find_checkpoints,
+                                     last_complete_checkpoint)
+from course_utils.profiles import run_sizes
+from course_utils.runsummary import adapter_difference
+
+STEPS, SAVE, STOP = 8, 3, 5
+DTYPE = "bfloat16"
+
+
+def _train(out, **kw):
+    profile = T.profile_for("tiny")
+    sizes = dataclasses.replace(run_sizes(profile), train_examples=4 * STEPS, eval_examples=8,
+                                batch_size=4, max_steps=STEPS, save_steps=SAVE)
+    return T.train(profile, out, sizes=sizes, adapter_dtype=DTYPE, **kw)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("preempt")
+    a = _train(root / "A")
+    b1 = _train(root / "B", interrupt_at_step=STOP)
+    shutil.copytree(root / "B", root / "B_at_stop")  # the folder as the preempted machine left it
+    b2 = _train(root / "B", resume=True)
+    return SimpleNamespace(root=root, a=a, b1=b1, b2=b2)
+
+
+def test_sigterm_between_checkpoints_saves_one_at_that_step_and_stops(runs):
+    b1 = runs.b1
+    assert (b1.status, b1.global_step, b1.steps_this_run, b1.adapter_dir) == ("interrupted", STOP, STOP, None)
+    steps = [c.step for c in find_checkpoints(runs.root / "B_at_stop")]
+    assert steps == [SAVE, STOP]                       # the regular one, then the preemption save
+    assert all(c.complete for c in find_checkpoints(runs.root / "B_at_stop"))
+    assert not (runs.root / "B_at_stop" / "adapter").exists()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers handed back
+
+
+def test_resumed_run_equals_the_uninterrupted_one_bitwise(runs):
+    a, b2 = runs.a, runs.b2
+    assert b2.status == "finished" and b2.resumed_from.endswith(f"checkpoint-{STOP}")
+    assert b2.global_step == a.global_step == STEPS
+    assert STOP + b2.steps_this_run == a.steps_this_run == STEPS  # no step lost, none repeated
+    assert adapter_difference(a.adapter_dir, b2.adapter_dir) == 0.0  # same dtype, same bits
+    la = json.loads((runs.root / "A" / "log_history.json").read_text())
+    lb = json.loads((runs.root / "B" / "log_history.json").read_text())
+    pick = ("step", "loss", "eval_loss", "grad_norm", "learning_rate")
+    assert [{k: h.get(k) for k in pick} for h in la] == [{k: h.get(k) for k in pick} for h in lb]
+
+
+def test_without_restoring_the_dtype_the_resume_drifts(runs, monkeypatch):
+    """The trap the dtype restore closes: PEFT reloads the bf16 adapter in fp32."""
+    out = runs.root / "C"
+    shutil.copytree(runs.root / "B_at_stop", out)
+    monkeypatch.setattr(T.CourseSFTTrainer, "_load_from_checkpoint", SFTTrainer._load_from_checkpoint)
+    c = _train(out, resume=True)
+    with pytest.raises(ValueError, match="dtype torch.bfloat16 .* but torch.float32"):
+        adapter_difference(runs.a.adapter_dir, c.adapter_dir)
+
+
+def test_a_half_written_checkpoint_is_skipped_and_reported(runs, capsys):
+    out = runs.root / "D"
+    shutil.copytree(runs.root / "B_at_stop", out)
+    half = out / "checkpoint-7"                     # killed while saving: no trainer_state.json
+    shutil.copytree(out / f"checkpoint-{STOP}", half)
+    (half / "trainer_state.json").unlink()
+    (half / "optimizer.pt").write_bytes(b"\0" * 100)
+    assert get_last_checkpoint(str(out)).endswith("checkpoint-7")  # transformers would pick it
+    assert "trainer_state.json" in checkpoint_problems(half)[0]
+    d = _train(out, resume=True)
+    err = capsys.readouterr().err
+    assert "skipping checkpoint-7: no trainer_state.json" in err and "incomplete-checkpoint-7" in err
+    assert (out / "incomplete-checkpoint-7").is_dir()  # kept for inspection, out of the Trainer's way
+    assert d.resumed_from.endswith(f"checkpoint-{STOP}")
+    assert adapter_difference(runs.a.adapter_dir, d.adapter_dir) == 0.0
+
+
+def test_unreadable_state_and_missing_files_are_named(tmp_path):
+    ck = tmp_path / "checkpoint-4"
+    ck.mkdir()
+    (ck / "trainer_state.json").write_text('{"global_step": 4, "log_hi')  # cut mid-write
+    problems = checkpoint_problems(ck)
+    assert any("unreadable" in p for p in problems)
+    assert any("adapter_model.safetensors" in p for p in problems)
+    assert any("optimizer.pt" in p for p in problems)
+    assert last_complete_checkpoint(tmp_path, report=lambda m: None) is None
+
+
+def test_a_second_ctrl_c_gives_up(tmp_path):
+    import os
+
+    cb = PreemptionCallback()
+    cb.install()
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        assert cb.received == signal.SIGINT
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    finally:
+        cb.uninstall()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
