@@ -442,7 +442,8 @@ def main(argv=None) -> int:
         if not sep or not name or not path:
             p.error(f"--adapter {item!r}: write NAME=PATH, e.g. --adapter triage=runs/07_adapters/triage/adapter")
         try:
-            adapters[check_adapter_name(name)] = adapter_dir(path)
+            check_adapter_name(name)
+            adapters[name] = adapter_dir(path)
         except (ValueError, FileNotFoundError) as err:
             p.error(f"--adapter {item!r}: {err}")
     engine = MultiAdapterModel.load(args.base, adapters, quantization=args.quantization)

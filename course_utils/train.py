@@ -219,7 +219,7 @@ def attach_lora(model, config: LoraConfig):
         return get_peft_model(model, config)
     have = model.peft_config[model.active_adapter]
     want = (config.r, config.lora_alpha, _targets_key(config.target_modules))
-    got = (have.r, have.lora_alpha, _targets_key(have.target_modules))
+    got = (have.r, have.lora_alpha, _adapted_targets(model))
     if got != want:
         raise ValueError(f"the model already carries LoRA adapters with (r, alpha, targets) {got}, "
                          f"but this run asks for {want}: pass the same r/alpha/targets, or the base model")
@@ -228,6 +228,20 @@ def attach_lora(model, config: LoraConfig):
 
 def _targets_key(t):
     return t if isinstance(t, str) else tuple(sorted(t))
+
+
+def _adapted_targets(model):
+    """"all-linear" when every linear layer but lm_head carries LoRA, else the adapted names."""
+    from peft.tuners.lora import LoraLayer
+
+    adapted, plain = set(), set()
+    for name, m in model.named_modules():
+        if isinstance(m, LoraLayer):
+            adapted.add(name.rsplit(".", 1)[-1])
+        elif (isinstance(m, torch.nn.Linear) and ".lora_" not in name
+              and not name.endswith(("lm_head", "base_layer"))):
+            plain.add(name.rsplit(".", 1)[-1])
+    return "all-linear" if not plain else tuple(sorted(adapted))
 
 
 def _load_base(name: str, quantization: str, profile: Profile):
@@ -316,7 +330,8 @@ def train(preset: str | Profile | None = None, output_dir=None, *, base: str | N
     finally:
         preempt.uninstall()
     state = trainer.state
-    finished = preempt.received is None or state.global_step >= state.max_steps
+    # stopped_at_step, not received: under DDP a rank may stop because another got the signal
+    finished = preempt.stopped_at_step is None or state.global_step >= state.max_steps
     evals = [h for h in state.log_history if "eval_loss" in h]
     if finished and (not evals or evals[-1].get("step") != state.global_step):
         trainer.evaluate()

@@ -1,0 +1,85 @@
+"""Lesson 07 benchmark: serving several LoRA adapters from one base, measured in one run.
+
+Prints, for the tiny base in 4-bit with three adapters:
+  1. adapter switch latency (`set_adapter`) and the time to load one adapter from disk;
+  2. requests/s of one mixed-adapter batch, of one single-adapter batch, and of the same
+     requests one at a time with an adapter switch before each;
+  3. the OpenAI-compatible server (course_utils.server) on a free loopback port: 8 requests
+     sent one after another, then 8 at once (micro-batched into one mixed `generate`), with
+     every answer checked against the adapter's offline greedy output. The target on a 2-core
+     CPU is at least 2x the sequential rate.
+
+    python scripts/bench_serving.py [--adapter NAME=PATH ...] [--max-tokens 16] [--rounds 3]
+
+Without --adapter it uses three adapters with random weights (course_utils.serve.random_adapters),
+which cost what trained ones cost. Ratios are what to compare: absolute times depend on the
+machine and on whatever else runs on it. Each row is the median over `--rounds`.
+
+What this leaves out: GPUs (vLLM's batched LoRA kernels), long prompts, and streaming.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--adapter", action="append", default=[], metavar="NAME=PATH")
+    p.add_argument("--max-tokens", type=int, default=16)
+    p.add_argument("--requests", type=int, default=8, help="requests per run (and the concurrency)")
+    p.add_argument("--rounds", type=int, default=3)
+    a = p.parse_args(argv)
+
+    from course_utils import serve, server
+    from course_utils.data import load_split
+
+    with tempfile.TemporaryDirectory() as tmp:
+        adapters = dict(item.split("=", 1) for item in a.adapter) or serve.random_adapters(tmp)
+        engine = serve.MultiAdapterModel.load("tiny", adapters)
+        names = [*engine.adapter_paths, engine.base_name]
+        chats = [r["messages"][:-1] for r in load_split("validation")[:a.requests]]
+        models = [names[i % len(names)] for i in range(len(chats))]
+
+        lat = [serve.switch_latency(engine) for _ in range(a.rounds)]
+        thr = [serve.compare_throughput(engine, chats, models, max_new_tokens=a.max_tokens)
+               for _ in range(a.rounds)]
+        with serve.torch_threads(1):
+            offline = [engine.generate([c], [m], max_new_tokens=a.max_tokens)[0].text
+                       for c, m in zip(chats, models)]
+        with server.start_server(engine, port=0) as handle:
+            runs = [server.measure_requests(handle.url, list(zip(models, chats)), concurrency=a.requests,
+                                            max_tokens=a.max_tokens) for _ in range(a.rounds)]
+            batches = list(handle.batcher.batches)
+
+    med = lambda xs: statistics.median(xs)  # noqa: E731
+    print(f"tiny base (4-bit) + {len(engine.adapter_paths)} adapters; {a.requests} requests x "
+          f"{a.max_tokens} new tokens; medians of {a.rounds} rounds\n")
+    print(f"adapter switch (set_adapter)    {med([x['set_adapter_ms'] for x in lat]):8.2f} ms")
+    print(f"adapter load from disk          {med([x['load_adapter_ms'] for x in lat]):8.1f} ms\n")
+    seq = med([t["sequential"]["requests_per_s"] for t in thr])
+    print(f"{'engine, one process':34s}{'req/s':>8s}{'x sequential':>14s}")
+    for mode, label in (("mixed", "mixed-adapter batch"), ("single", "single-adapter batch"),
+                        ("sequential", "one at a time, switching")):
+        rps = med([t[mode]["requests_per_s"] for t in thr])
+        print(f"  {label:32s}{rps:8.2f}{rps / seq:14.2f}")
+    s_rps, c_rps = med([r["sequential_rps"] for r in runs]), med([r["concurrent_rps"] for r in runs])
+    correct = sum(ans == want for r in runs for ans, want in zip(r["concurrent"] + r["sequential"], offline * 2))
+    print(f"\n{'HTTP server, openai client':34s}{'req/s':>8s}{'x sequential':>14s}")
+    print(f"  {'sequential requests':32s}{s_rps:8.2f}{1:14.2f}")
+    print(f"  {f'{a.requests} concurrent, micro-batched':32s}{c_rps:8.2f}{c_rps / s_rps:14.2f}")
+    print(f"\nbatch sizes the worker ran: {batches}")
+    print(f"answers equal to the offline greedy output: {correct} of {2 * len(offline) * a.rounds}")
+    ok = c_rps / s_rps >= 2 and correct == 2 * len(offline) * a.rounds
+    print(f"target (>= 2x sequential, all answers correct): {'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
