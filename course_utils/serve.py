@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import math
 import re
 import statistics
 import threading
@@ -50,16 +51,16 @@ SEED_CLAIM = dict(adapters=25, gpu="A100 80GB", gpu_gb=80, base="mistral-7b",
 
 
 class AdapterNotFoundError(ValueError):
-    """A request named a model that this engine does not serve."""
+    """Lesson 07. A request named a model that this engine does not serve."""
 
 
 class ContextLengthError(ValueError):
-    """A prompt plus the tokens asked for do not fit in the model's context."""
+    """Lesson 07. A prompt plus the tokens asked for do not fit in the model's context."""
 
 
 @dataclass
 class Completion:
-    """One generated answer: text, token counts and why generation ended ("stop" / "length")."""
+    """Lesson 07. One generated answer: text, token counts, why it ended ("stop" / "length")."""
 
     text: str
     adapter: str
@@ -131,31 +132,42 @@ def random_adapters(out_dir, names: Sequence[str] = TASKS, base: str = "tiny", r
     return paths
 
 
-def train_task_adapters(out_dir=None, tasks: Sequence[str] = TASKS, max_steps: int = 30,
-                        train_examples: int = 240, eval_examples: int = 16, seed: int = 0,
-                        reuse: bool = True, preset: str = "tiny") -> dict[str, Path]:
+TINY_STEPS = 24   # "a few dozen" CPU steps per adapter: ~30 s each on 2 busy cores, one thread
+
+
+def train_task_adapters(out_dir=None, tasks: Sequence[str] = TASKS, preset: str | None = None,
+                        max_steps: int | None = None, seed: int = 0, reuse: bool = True) -> dict[str, Path]:
     """Lesson 07. One adapter per course task, trained with lesson 05's `train` on that task's rows.
 
-    A few dozen steps each on the tiny profile (CPU). With `reuse`, a finished run with the same
-    step count is loaded instead of trained again. Returns {task: adapter folder}."""
+    preset: a course preset (None: the profile for this machine). max_steps: TINY_STEPS on the
+    tiny profile, the profile's own run (an epoch of the task's rows) on a GPU. Runs land in
+    runs/07_adapters/<preset>/<task>/; with `reuse`, a finished run with the same step count is
+    loaded instead of trained again. Returns {task: adapter folder}."""
     import json
 
-    from course_utils.train import task_rows, train
+    from course_utils.profiles import run_sizes
+    from course_utils.train import profile_for, task_rows, train
 
-    out = Path(out_dir) if out_dir is not None else ADAPTERS_DIR
+    profile = profile_for(preset)
+    sizes = run_sizes(profile)
+    if max_steps is None:
+        max_steps = TINY_STEPS if profile.is_tiny else sizes.max_steps
+    n_train = 10 * max_steps if profile.is_tiny and max_steps > 0 else sizes.train_examples
+    out = Path(out_dir) if out_dir is not None else ADAPTERS_DIR / profile.name
     paths = {}
     for task in tasks:
         run = out / task
         summary = run / "run_summary.json"
         if reuse and summary.is_file() and (run / "adapter" / "adapter_config.json").is_file():
             s = json.loads(summary.read_text())
-            if s.get("status") == "finished" and s.get("global_step") == max_steps:
+            if s.get("status") == "finished" and (max_steps < 0 or s.get("max_steps") == max_steps):
                 paths[task] = run / "adapter"
                 continue
-        result = train(preset, run, train_rows=task_rows("train", train_examples, task=task),
-                       eval_rows=task_rows("validation", eval_examples, task=task),
-                       max_steps=max_steps, save_steps=max_steps, seed=seed, overwrite=True,
-                       eval_before=False)
+        result = train(profile, run, train_rows=task_rows("train", n_train, task=task),
+                       eval_rows=task_rows("validation", min(16, sizes.eval_examples) if profile.is_tiny
+                                           else sizes.eval_examples, task=task),
+                       max_steps=max_steps, save_steps=max_steps if max_steps > 0 else None,
+                       seed=seed, overwrite=True, eval_before=False)
         paths[task] = Path(result.adapter_dir)
     return paths
 
@@ -217,6 +229,8 @@ class MultiAdapterModel:
                 else:
                     self.model.load_adapter(str(path), adapter_name=name)
             except RuntimeError as err:  # size mismatch: trained for another base model
+                if self.is_peft and name in self.model.peft_config:
+                    self.model.delete_adapter(name)   # leave no half-loaded adapter behind
                 raise ValueError(f"adapter {name!r} in {path} does not fit the base {self.base_name!r}: "
                                  f"{str(err).splitlines()[0]} — check base_model_name_or_path in its "
                                  f"adapter_config.json (course_utils.vllm_export.check_adapter "
@@ -299,7 +313,8 @@ class MultiAdapterModel:
             elif same:
                 self.model.set_adapter(names[0])
                 ctx = nullcontext()
-            else:
+            else:  # PEFT splits each LoRA layer's batch by adapter (peft 0.21,
+                # LoraLayer._mixed_batch_forward; "__base__" rows get no LoRA term)
                 ctx, kw["adapter_names"] = nullcontext(), names
             with ctx:
                 out = self.model.generate(input_ids=input_ids.to(device), attention_mask=mask.to(device), **kw)
@@ -371,13 +386,12 @@ def _tensor_bytes(t) -> int:
 
 
 def memory_footprint(engine: MultiAdapterModel) -> dict:
-    """Lesson 07. Bytes held by the base and by each adapter (measured on the loaded tensors), and
-    what N merged models would hold instead: a merge writes the adapter into every weight, so each
-    merged model is a full copy of the base in the compute dtype (measured by loading one)."""
-    from course_utils.models import load_model
-
-    base = adapters = 0
-    per: dict[str, int] = {}
+    """Lesson 07. Bytes held by the base and by each adapter, measured on the loaded tensors, and
+    what N merged models would hold instead. A merge writes the adapter into every weight, so each
+    merged model is a full copy of the base in the compute dtype: every weight's real shape (a
+    4-bit matrix unpacked) times the bytes of the embedding's dtype. Nothing extra is loaded."""
+    base, merged, per = 0, 0, {}
+    compute_bytes = engine.model.get_input_embeddings().weight.element_size()
     for name, p in engine.model.named_parameters():
         if ".lora_" in name:
             key = name.split(".")[-2]
@@ -385,16 +399,16 @@ def memory_footprint(engine: MultiAdapterModel) -> dict:
             continue
         base += _tensor_bytes(p)
         qs = getattr(p, "quant_state", None)   # 4-bit: absmax and code tables live beside the weight
-        for t in (getattr(qs, "absmax", None), getattr(qs, "code", None),
-                  getattr(getattr(qs, "state2", None), "absmax", None)):
-            base += _tensor_bytes(t) if t is not None else 0
-    base += sum(_tensor_bytes(b) for b in engine.model.buffers())
-    adapters = sum(per.values())
-    full, _ = load_model(engine.base_name, quantization="none")
-    merged = sum(_tensor_bytes(p) for p in full.parameters()) + sum(_tensor_bytes(b) for b in full.buffers())
+        if qs is not None:
+            base += sum(_tensor_bytes(t) for t in (qs.absmax, qs.code) if t is not None)
+            if getattr(qs, "state2", None) is not None:
+                base += _tensor_bytes(qs.state2.absmax) + _tensor_bytes(qs.state2.code)
+        merged += math.prod(qs.shape if qs is not None else p.shape) * compute_bytes
+    buffers = sum(_tensor_bytes(b) for b in engine.model.buffers())
     n = len(per)
-    return dict(base_bytes=base, adapter_bytes=per, one_base_plus_adapters=base + adapters,
-                merged_model_bytes=merged, n_merged_models=n * merged, n=n)
+    return dict(base_bytes=base + buffers, adapter_bytes=per,
+                one_base_plus_adapters=base + buffers + sum(per.values()),
+                merged_model_bytes=merged + buffers, n_merged_models=n * (merged + buffers), n=n)
 
 
 def gpu_adapter_capacity(model: str = "mistral-7b", gpus_gb: Iterable[float] = (24, 40, 80),

@@ -40,7 +40,7 @@ REQUEST_TIMEOUT_S = 300
 
 
 class RequestError(Exception):
-    """A request the server refuses: HTTP status, OpenAI error type/code, the parameter at fault."""
+    """Lesson 07. A refused request: HTTP status, OpenAI error type/code, the parameter at fault."""
 
     def __init__(self, status: int, message: str, param: str | None = None,
                  code: str | None = None, type_: str = "invalid_request_error"):
@@ -74,7 +74,7 @@ def _text_content(content, where: str) -> str:
 
 @dataclass
 class Job:
-    """One parsed request, waiting for the worker."""
+    """Lesson 07. One parsed request, waiting for the worker."""
 
     kind: str                      # "chat" | "completion"
     model: str
@@ -139,7 +139,7 @@ def parse_request(kind: str, body, engine: MultiAdapterModel) -> Job:
 
 
 def apply_stop(text: str, stops: list[str]) -> tuple[str, bool]:
-    """Cut `text` at the first stop string; (text, whether one was found)."""
+    """Lesson 07. Cut `text` at the first stop string; (text, whether one was found)."""
     cut = min((i for i in (text.find(s) for s in stops) if i >= 0), default=-1)
     return (text[:cut], True) if cut >= 0 else (text, False)
 
@@ -253,16 +253,19 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.verbose:
             super().log_message(format, *args)
 
-    def _send(self, status: int, payload: dict) -> None:
+    def _send(self, status: int, payload: dict, close: bool = False) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if close:                      # the body was not read: the connection cannot be reused
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         self.wfile.write(data)
 
-    def _error(self, err: RequestError) -> None:
-        self._send(err.status, err.body())
+    def _error(self, err: RequestError, close: bool = False) -> None:
+        self._send(err.status, err.body(), close)
 
     def do_GET(self):  # noqa: N802
         path = self.path.split("?")[0].rstrip("/")
@@ -282,12 +285,13 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0].rstrip("/")
         kinds = {"/v1/chat/completions": "chat", "/v1/completions": "completion"}
         try:
-            length = int(self.headers.get("Content-Length") or -1)
-            if length < 0:
-                raise RequestError(411, "a Content-Length header is required")
-            if length > MAX_BODY_BYTES:
-                raise RequestError(413, f"the body is {length} bytes; the limit is {MAX_BODY_BYTES}")
-            raw = self.rfile.read(length)  # read it even for a bad path: keeps the connection usable
+            length = self.headers.get("Content-Length", "")
+            if not length.isdigit():
+                return self._error(RequestError(411, "a Content-Length header (bytes) is required"), True)
+            if int(length) > MAX_BODY_BYTES:
+                return self._error(RequestError(413, f"the body is {length} bytes; the limit is "
+                                                     f"{MAX_BODY_BYTES}"), True)
+            raw = self.rfile.read(int(length))  # read even for a bad path: the connection stays usable
             if path not in kinds:
                 raise RequestError(404, f"no route POST {path}; use /v1/chat/completions or "
                                         f"/v1/completions", code="not_found")
@@ -302,9 +306,14 @@ class Handler(BaseHTTPRequestHandler):
             self._error(err)
         except TimeoutError:
             self._error(RequestError(504, "generation took too long", type_="server_error"))
+        except Exception as err:       # a bug must not take the server down: 500, keep serving
+            self._error(RequestError(500, f"internal error: {type(err).__name__}: {err}",
+                                     type_="server_error"))
 
 
 class CourseHTTPServer(ThreadingHTTPServer):
+    """Lesson 07. The standard library's threading HTTP server, holding the batcher."""
+
     daemon_threads = True              # a stuck client never blocks shutdown
 
     def __init__(self, address, batcher: MicroBatcher, verbose: bool = False):

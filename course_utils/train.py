@@ -49,7 +49,7 @@ TARGETS = {
     "qv": ["q_proj", "v_proj"],    # the original LoRA paper's choice (Hu et al. 2021, §7.1)
 }
 RUN_CONFIG = "run_config.json"     # what a run was started with; a resume must match it
-RESUME_MAY_CHANGE = {"max_steps", "save_steps"}
+RESUME_MAY_CHANGE = {"max_steps", "save_steps", "world_size"}  # world size: with a warning
 
 
 def profile_for(preset: str | Profile | None = None) -> Profile:
@@ -196,6 +196,9 @@ def _resume_point(out: Path, resume, overwrite: bool, config: dict, rank: int) -
         old = json.loads(saved.read_text())
         diff = {k: (old.get(k), v) for k, v in config.items()
                 if k not in RESUME_MAY_CHANGE and old.get(k) != v}
+        if old.get("world_size") != config["world_size"] and rank == 0:
+            print(f"note: {out} was trained with {old.get('world_size')} process(es), now "
+                  f"{config['world_size']}: it resumes, but not bit for bit", file=sys.stderr)
         if diff:
             raise ValueError(f"{out} holds a run started with other settings {diff} (was, now); "
                              f"resume with the same settings, or pass another output_dir / overwrite=True")
@@ -270,8 +273,9 @@ def train(preset: str | Profile | None = None, output_dir=None, *, base: str | N
     """Lesson 05. Fine-tune with QLoRA end to end; return the run's `RunSummary`.
 
     preset: the profile (model, sizes, dtypes); base: load another model than the preset's (a
-    folder or a Hub id); model/tokenizer: an already loaded base (4-bit unless quantization="none"). resume: True (continue from the last complete checkpoint, error if none),
-    "auto" (continue when there is one), False (error if one exists; overwrite=True deletes it).
+    folder or a Hub id); model/tokenizer: an already loaded base (its quantization is read from
+    it). resume: True (continue from the last complete checkpoint, error if none), "auto"
+    (continue when there is one), False (error if one exists; overwrite=True deletes it).
     interrupt_at_step: send this process a real SIGTERM at that step (a preemption rehearsal).
     Writes under output_dir: checkpoint-N/, adapter/ (when finished), log_history.json,
     run_summary.json and TensorBoard events under runs/.
@@ -284,6 +288,12 @@ def train(preset: str | Profile | None = None, output_dir=None, *, base: str | N
     rank, world = env_rank()
     out = Path(output_dir) if output_dir is not None else default_output_dir(profile)
     adapter_dtype = adapter_dtype or adapter_dtype_for(profile)
+    if model is not None:
+        quantization = "nf4" if getattr(model, "is_loaded_in_4bit", False) else "none"
+    if quantization not in ("nf4", "none"):
+        raise ValueError(f"quantization={quantization!r}: choose 'nf4' (QLoRA) or 'none' (LoRA)")
+    if resume not in (True, False, "auto"):
+        raise ValueError(f"resume={resume!r}: choose True, False or 'auto'")
     lcfg = lora_config(targets, r, alpha)
     args = sft_config(profile, out, sizes=sizes, max_steps=max_steps, save_steps=save_steps,
                       seed=seed, learning_rate=learning_rate)

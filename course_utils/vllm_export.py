@@ -39,13 +39,15 @@ from typing import Mapping, Sequence
 
 from course_utils.paths import TINY_MODEL_DIR
 
-VLLM_MAX_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)   # vllm/config/lora.py MaxLoRARanks
+# MaxLoRARanks in https://github.com/vllm-project/vllm/blob/main/vllm/config/lora.py (the same
+# list in the v0.14 and later API docs, https://docs.vllm.ai/en/stable/api/vllm/config/lora/)
+VLLM_MAX_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
 EMBEDDING_MODULES = ("embed_tokens", "lm_head", "wte", "word_embeddings", "embed_in", "embed_out")
 
 
 @dataclass
 class Issue:
-    """One finding: level "error" (vLLM refuses the adapter) or "warning" (it loads, but read this)."""
+    """Lesson 07. A finding: "error" (vLLM refuses the adapter) or "warning" (it loads; read this)."""
 
     level: str
     field: str
@@ -88,7 +90,7 @@ def smallest_max_lora_rank(r: int) -> int:
 
 
 def safetensors_shapes(path) -> dict[str, list[int]]:
-    """Tensor name -> shape from a .safetensors header (8-byte length + JSON), without loading it."""
+    """Lesson 07. Tensor name -> shape from a .safetensors header (8-byte length + JSON), no loading."""
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(n))
@@ -386,13 +388,22 @@ def nf4_merge_rounding(base, adapter_path) -> dict:
                 update_rel_error=float((moved - delta).norm() / delta.norm()))
 
 
-def export_merged(base, adapter_path, out_dir, save_tokenizer: bool = True) -> Path:
+def export_merged(base, adapter_path, out_dir, save_tokenizer: bool = True,
+                  overwrite: bool = False) -> Path:
     """Lesson 07. Merge the adapter into the unquantized base and save a standalone model folder:
     weights, config, generation_config.json (with the EOS ids) and, unless told not to, the
-    tokenizer with its chat template. save_tokenizer=False shows what goes missing without it."""
+    tokenizer with its chat template. save_tokenizer=False shows what goes missing without it.
+    overwrite=True replaces an earlier export in `out_dir` (a folder holding config.json)."""
+    import shutil
+
+    out = Path(out_dir)
+    if out.exists() and any(out.iterdir()):
+        if not (overwrite and (out / "config.json").is_file()):
+            raise FileExistsError(f"{out} is not empty: pass overwrite=True to replace an earlier "
+                                  f"export, or choose a new folder")
+        shutil.rmtree(out)   # stale files (an old tokenizer) would hide what this export lacks
     model, tok = _peft_on(base, adapter_path, "none")
     merged = model.merge_and_unload()
-    out = Path(out_dir)
     merged.save_pretrained(out)
     if save_tokenizer:
         tok.save_pretrained(out)
@@ -481,7 +492,7 @@ def _verdict(answer, ok: bool, good: str, hint: str) -> bool | None:
 
 
 def check_exercise_07_basic(max_lora_rank) -> bool | None:
-    """Basic: the --max-lora-rank for one vLLM server holding adapters of rank 8, 16 and 24."""
+    """Lesson 07, basic: the --max-lora-rank for one vLLM server holding adapters of rank 8, 16 and 24."""
     want = smallest_max_lora_rank(24)
     return _verdict(max_lora_rank, max_lora_rank == want,
                     f"--max-lora-rank {want}: the largest rank, rounded up to a value vLLM accepts.",
@@ -489,7 +500,7 @@ def check_exercise_07_basic(max_lora_rank) -> bool | None:
 
 
 def check_exercise_07_variation(n_adapters) -> bool | None:
-    """Variation: rank-16 all-linear adapters beside a bf16 Mistral-7B on a 40 GB GPU
+    """Lesson 07, variation: rank-16 all-linear adapters beside a bf16 Mistral-7B on a 40 GB GPU
     (context 4096, batch 8, 10% headroom), by the lesson 02 estimator."""
     from course_utils.memory import max_adapters_that_fit
 
@@ -502,7 +513,7 @@ def check_exercise_07_variation(n_adapters) -> bool | None:
 
 
 def check_exercise_07_stretch(adapter_path, broken_path=None) -> bool | None:
-    """Stretch: an adapter for the tiny base that vLLM would load (made anew, not the broken one)."""
+    """Lesson 07, stretch: an adapter for the tiny base that vLLM would load (made anew, not the broken one)."""
     hint = ("make a LoraConfig without modules_to_save, with bias='none' and a rank vLLM accepts, "
             "save it with save_pretrained, and pass its folder; check_adapter(folder, 'tiny') lists "
             "what is still wrong")

@@ -43,3 +43,27 @@ def test_gate_names_unknown_systems_and_metrics():
         gate(SCORES, "adapter", "f1", at_least=0.5)
     with pytest.raises(ValueError, match="at_least"):
         gate(SCORES, "adapter", "exact_match")
+
+
+def test_exercise_checks_accept_a_right_answer_and_refuse_a_missing_one(capsys):
+    from course_utils import exercises_eval as ex
+    from course_utils.metrics import paired_test, parse_json_object
+
+    a, b = np.array([1.0, 1, 0, 1, 1, 0]), np.array([0.0, 1, 0, 0, 1, 0])
+    assert ex.check_paired(paired_test(a, b), a, b)
+    assert not ex.check_paired(paired_test(b, a), a, b)
+    assert ex.check_gate(lambda s: gate(s, "adapter", "schema_valid", at_least=0.8, use="low"))
+    assert not ex.check_gate(lambda s: gate(s, "adapter", "schema_valid", at_least=0.8))
+
+    def urgency(outputs, refs):
+        level = {"low": 0, "medium": 1, "high": 2}
+        out = []
+        for o, r in zip(outputs, refs):
+            got, want = parse_json_object(o), parse_json_object(r)
+            ok = isinstance(got, dict) and got.get("urgency") in level
+            out.append(1 - abs(level[got["urgency"]] - level[want["urgency"]]) / 2 if ok else 0.0)
+        return out
+
+    assert ex.check_urgency_metric(urgency)
+    assert not any(f(None) for f in (ex.check_gate, ex.check_urgency_metric))
+    assert "✗" in capsys.readouterr().out

@@ -69,5 +69,8 @@ def test_export_check_catches_a_lost_template_and_eos(adapters, tmp_path):
     text = str(check)
     assert not check.ok and not check.stops
     assert "no chat template" in text and "eos_token_id" in text and "did not stop" in text
-    bare = V.export_merged("tiny", adapters[1], tmp_path / "bare", save_tokenizer=False)
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        V.export_merged("tiny", adapters[1], out, save_tokenizer=False)
+    bare = V.export_merged("tiny", adapters[1], out, save_tokenizer=False, overwrite=True)
+    assert not (bare / "tokenizer.json").exists()          # the old export's files are gone
     assert "no tokenizer" in str(V.check_export(bare, reference="tiny"))

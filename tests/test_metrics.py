@@ -130,3 +130,10 @@ def test_length_mismatch_and_single_string_are_clear_errors():
         triage_scores(["{}", "{}"], [REF_TEXT])
     with pytest.raises(TypeError, match="wrap it in a list"):
         triage_scores(REF_TEXT, [REF_TEXT])
+
+
+def test_triage_fields_match_the_shipped_schema():
+    from course_utils.curation import triage_schema
+    from course_utils.metrics import TRIAGE_FIELDS
+
+    assert list(TRIAGE_FIELDS) == triage_schema()["required"]

@@ -85,6 +85,26 @@ def test_names_and_folders_are_checked(engine, tmp_path, adapters):
         engine.add_adapter("triage", adapters["triage"])
 
 
+def test_an_adapter_for_another_base_is_refused_cleanly(engine, tmp_path, chats):
+    import json
+
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    folder = tmp_path / "wide"
+    folder.mkdir()
+    key = "base_model.model.model.layers.0.self_attn.q_proj"
+    save_file({f"{key}.lora_A.weight": np.zeros((8, 512), np.float32),      # the tiny model has 256
+               f"{key}.lora_B.weight": np.zeros((512, 8), np.float32)}, str(folder / "adapter_model.safetensors"))
+    (folder / "adapter_config.json").write_text(json.dumps(
+        {"peft_type": "LORA", "r": 8, "lora_alpha": 16, "target_modules": ["q_proj"], "task_type": "CAUSAL_LM"}))
+    before = engine.generate(chats[:1], ["policy_qa"], max_new_tokens=6)[0].text
+    with pytest.raises(ValueError, match="does not fit the base 'tiny'"):
+        engine.add_adapter("wide", folder)
+    assert "wide" not in engine.names and "wide" not in engine.model.peft_config
+    assert engine.generate(chats[:1], ["policy_qa"], max_new_tokens=6)[0].text == before
+
+
 def test_generation_from_two_threads_stays_correct(engine, chats):
     """The engine's lock: two threads asking for different adapters at once each get their own."""
     want = {n: engine.generate([chats[2]], [n], max_new_tokens=8)[0].text for n in ("triage", "policy_qa")}
@@ -120,6 +140,11 @@ def test_memory_one_base_plus_adapters_against_merged_copies(engine):
     assert mem["adapter_bytes"] == {n: per_adapter for n in ("triage", "moderation", "policy_qa")}
     assert mem["n"] == 3 and mem["n_merged_models"] == 3 * mem["merged_model_bytes"]
     assert mem["base_bytes"] < mem["merged_model_bytes"]             # the base is 4-bit
+    from course_utils.models import load_model
+
+    full, _ = load_model("tiny", quantization="none")               # a real unquantized copy
+    assert mem["merged_model_bytes"] == sum(p.numel() * p.element_size() for p in full.parameters()) + \
+        sum(b.numel() * b.element_size() for b in full.buffers())
     assert mem["one_base_plus_adapters"] < mem["n_merged_models"] / 2
 
 

@@ -133,6 +133,9 @@ def test_malformed_bodies_and_routes(running, requests_and_answers):
     for body in (b"{not json", b"[1, 2]", b'{"messages": []}', b"\xff\xfe"):
         status, payload = post_raw(url, "/chat/completions", body)
         assert status == 400 and payload["error"]["type"] == "invalid_request_error", body
+    with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:   # no Content-Length
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(200).startswith(b"HTTP/1.1 411")
     status, payload = post_raw(url, "/nowhere", b"{}")
     assert status == 404 and "no route" in payload["error"]["message"]
     reqs, offline = requests_and_answers
