@@ -19,9 +19,9 @@ Three traps, each handled here:
    uninterrupted one.
 
 What this leaves out: a SIGKILL (or a power cut) cannot be caught; only the checkpoints already
-written survive it, which is why runs also save every N steps. Cloud providers announce
-preemption with a SIGTERM and a grace period (about 30 s on GCP spot VMs, 2 minutes on AWS spot)
-that is far longer than a LoRA checkpoint takes to write.
+written survive it, which is why runs also save every N steps. Cloud providers give notice
+before they take a spot machine back (about 30 s on GCP, 2 minutes on AWS) and the shutdown then
+sends processes a SIGTERM; either is far longer than a LoRA checkpoint takes to write.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,10 @@ class PreemptionCallback(TrainerCallback):
                 and args.process_index == 0:
             self.interrupt_at_step = None
             os.kill(os.getpid(), signal.SIGTERM)   # a real signal, delivered to _handle
+            for _ in range(100):                   # Python runs handlers between bytecodes:
+                if self.received is not None:      # give it the chance before we look
+                    break
+                time.sleep(0.01)
         if _any_process(self.received is not None, args):
             control.should_save = True            # a full checkpoint at this step ...
             control.should_training_stop = True   # ... then leave the training loop

@@ -85,22 +85,21 @@ def _vm_hwm_bytes() -> int | None:
 
 
 class StepTimer(TrainerCallback):
-    """Lesson 05. Wall time and input tokens of the optimizer steps of this process's run."""
+    """Lesson 05. Wall time and input tokens of each optimizer step of this process's run."""
 
     def __init__(self):
         self.step_seconds: list[float] = []
-        self.tokens_start: int | None = None
-        self.tokens_end: int = 0
+        self.step_tokens: list[int] = []   # non-padding tokens, summed over all processes
         self._t0 = 0.0
+        self._tokens0 = 0
 
     def on_step_begin(self, args, state, control, **kwargs):
-        if self.tokens_start is None:
-            self.tokens_start = int(state.num_input_tokens_seen or 0)
+        self._tokens0 = int(state.num_input_tokens_seen or 0)
         self._t0 = time.perf_counter()
 
     def on_step_end(self, args, state, control, **kwargs):
         self.step_seconds.append(time.perf_counter() - self._t0)
-        self.tokens_end = int(state.num_input_tokens_seen or 0)
+        self.step_tokens.append(int(state.num_input_tokens_seen or 0) - self._tokens0)
 
     @property
     def steps(self) -> int:
@@ -109,19 +108,20 @@ class StepTimer(TrainerCallback):
     @property
     def tokens(self) -> int:
         """Non-padding tokens trained on in this run, summed over all processes."""
-        return self.tokens_end - (self.tokens_start or 0)
+        return sum(self.step_tokens)
 
-    def s_per_step(self, skip_first: int = 1) -> float | None:
-        """Median seconds per step, leaving out the first (one-off warm-up work)."""
-        xs = self.step_seconds[skip_first:] if len(self.step_seconds) > skip_first else self.step_seconds
-        if not xs:
-            return None
-        xs = sorted(xs)
-        return xs[len(xs) // 2]
+    def _steady(self) -> slice:
+        return slice(1 if self.steps > 1 else 0, None)  # the first step pays one-off warm-up
+
+    def s_per_step(self) -> float | None:
+        """Median seconds per step, leaving out the first."""
+        xs = sorted(self.step_seconds[self._steady()])
+        return xs[len(xs) // 2] if xs else None
 
     def tokens_per_s(self) -> float | None:
-        total = sum(self.step_seconds)
-        return self.tokens / total if total > 0 and self.tokens else None
+        """Tokens per second over the steps after the first."""
+        sec, tok = sum(self.step_seconds[self._steady()]), sum(self.step_tokens[self._steady()])
+        return tok / sec if sec > 0 and tok else None
 
 
 def memory_estimate(model_config, *, method: str, seq_len: int, batch_size: int, r: int,

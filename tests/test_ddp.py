@@ -1,9 +1,10 @@
 """Lesson 05: the command line run data-parallel in 2 real CPU processes (gloo), stopped and resumed.
 
-`torchrun --nproc_per_node 2` starts two processes on a machine without a GPU (whereas
-`accelerate launch --cpu --num_processes 2` silently starts one). Launch 1 is preempted at
-step 2 by a SIGTERM that only rank 0 receives: the all-reduced flag must stop rank 1 at the
-same step. Launch 2 resumes both ranks and finishes; rank 0 alone writes the adapter.
+`torchrun --nproc_per_node 2` and `accelerate launch --multi_gpu --num_processes 2` start two
+processes on a machine without a GPU (whereas `accelerate launch --cpu --num_processes 2` silently
+starts one). Launch 1 (torchrun) is preempted at step 2 by a SIGTERM that only rank 0 receives:
+the all-reduced flag must stop rank 1 at the same step. Launch 2 (accelerate launch) resumes both
+ranks and finishes; rank 0 alone writes the adapter.
 """
 
 import json
@@ -22,11 +23,15 @@ from course_utils.runsummary import adapter_difference
 STEPS, SAVE, STOP = 4, 3, 2
 
 
-def _launch(out, *extra):
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "course_utils.train", "--preset", "tiny", "--output-dir", str(out),
-           "--max-steps", str(STEPS), "--save-steps", str(SAVE), "--train-examples", "64",
-           "--eval-examples", "8", "--batch-size", "4", *extra]
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+ACCELERATE = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+              "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+
+
+def _launch(launcher, out, *extra):
+    cmd = [*launcher, "-m", "course_utils.train", "--preset", "tiny", "--output-dir", str(out),
+           "--max-steps", str(STEPS), "--save-steps", str(SAVE), "--train-examples", "32",
+           "--eval-examples", "4", "--batch-size", "2", *extra]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     env.pop("COURSE_PROFILE", None)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=420, env=env, cwd=REPO_ROOT)
@@ -37,16 +42,18 @@ def _launch(out, *extra):
 @pytest.fixture(scope="module")
 def ddp(tmp_path_factory):
     out = tmp_path_factory.mktemp("ddp") / "run"
-    first = _launch(out, "--interrupt-at-step", str(STOP))
+    first = _launch(TORCHRUN, out, "--interrupt-at-step", str(STOP))
     ckpt = out / f"checkpoint-{STOP}"
     at_stop = sorted(os.listdir(ckpt))
-    second = _launch(out, "--resume")
+    second = _launch(ACCELERATE, out, "--resume")
     return SimpleNamespace(out=out, first=first, second=second, at_stop=at_stop)
 
 
-def test_two_real_processes_ran(ddp):
-    pids = dict(re.findall(r"\[rank (\d)/2\] pid (\d+)", ddp.first.stdout))
-    assert set(pids) == {"0", "1"} and pids["0"] != pids["1"], ddp.first.stdout[-2000:]
+@pytest.mark.parametrize("launch", ["first", "second"])
+def test_two_real_processes_ran(ddp, launch):
+    out = getattr(ddp, launch).stdout
+    pids = dict(re.findall(r"\[rank (\d)/2\] pid (\d+)", out))
+    assert set(pids) == {"0", "1"} and pids["0"] != pids["1"], out[-2000:]
 
 
 def test_a_signal_to_one_rank_stops_every_rank_at_the_same_step(ddp):

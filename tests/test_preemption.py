@@ -1,9 +1,9 @@
 """Lesson 05: a run stopped by SIGTERM between checkpoints resumes to the very same adapter.
 
-Runs (tiny model, 8 steps of 4 rows, a checkpoint every 3 steps):
-  A  uninterrupted, 8 steps
-  B  a real SIGTERM at the end of step 5 (between checkpoints 3 and 6) -> checkpoint-5, stop;
-     then resumed: steps 6-8
+Runs (tiny model, 6 steps of 2 rows, a checkpoint every 2 steps):
+  A  uninterrupted, 6 steps
+  B  a real SIGTERM at the end of step 3 (between checkpoints 2 and 4) -> checkpoint-3, stop;
+     then resumed: steps 4-6
 The adapters train in bf16 (as on an A100/H100), which is where the resume dtype trap bites.
 """
 
@@ -23,14 +23,14 @@ from course_utils.preemption import (PreemptionCallback, checkpoint_problems, fi
 from course_utils.profiles import run_sizes
 from course_utils.runsummary import adapter_difference
 
-STEPS, SAVE, STOP = 8, 3, 5
+STEPS, SAVE, STOP = 6, 2, 3
 DTYPE = "bfloat16"
 
 
 def _train(out, **kw):
     profile = T.profile_for("tiny")
-    sizes = dataclasses.replace(run_sizes(profile), train_examples=4 * STEPS, eval_examples=8,
-                                batch_size=4, max_steps=STEPS, save_steps=SAVE)
+    sizes = dataclasses.replace(run_sizes(profile), train_examples=2 * STEPS, eval_examples=4,
+                                batch_size=2, max_steps=STEPS, save_steps=SAVE)
     return T.train(profile, out, sizes=sizes, adapter_dtype=DTYPE, **kw)
 
 
@@ -79,16 +79,16 @@ def test_without_restoring_the_dtype_the_resume_drifts(runs, monkeypatch):
 def test_a_half_written_checkpoint_is_skipped_and_reported(runs, capsys):
     out = runs.root / "D"
     shutil.copytree(runs.root / "B_at_stop", out)
-    half = out / "checkpoint-7"                     # killed while saving: no trainer_state.json
+    half = out / "checkpoint-5"                     # killed while saving: no trainer_state.json
     shutil.copytree(out / f"checkpoint-{STOP}", half)
     (half / "trainer_state.json").unlink()
     (half / "optimizer.pt").write_bytes(b"\0" * 100)
-    assert get_last_checkpoint(str(out)).endswith("checkpoint-7")  # transformers would pick it
+    assert get_last_checkpoint(str(out)).endswith("checkpoint-5")  # transformers would pick it
     assert "trainer_state.json" in checkpoint_problems(half)[0]
     d = _train(out, resume=True)
     err = capsys.readouterr().err
-    assert "skipping checkpoint-7: no trainer_state.json" in err and "incomplete-checkpoint-7" in err
-    assert (out / "incomplete-checkpoint-7").is_dir()  # kept for inspection, out of the Trainer's way
+    assert "skipping checkpoint-5: no trainer_state.json" in err and "incomplete-checkpoint-5" in err
+    assert (out / "incomplete-checkpoint-5").is_dir()  # kept for inspection, out of the Trainer's way
     assert d.resumed_from.endswith(f"checkpoint-{STOP}")
     assert adapter_difference(runs.a.adapter_dir, d.adapter_dir) == 0.0
 

@@ -11,17 +11,18 @@ from course_utils import train as T
 from course_utils.memory import lora_param_count, resolve_config
 from course_utils.models import load_model
 from course_utils.paths import TINY_MODEL_DIR
+from course_utils.preemption import find_checkpoints
 from course_utils.profiles import run_sizes
 from course_utils.runsummary import RunSummary, adapter_difference
 
-# 20 steps of 8 rows (~150 tokens each), a checkpoint and an evaluation every 10 steps.
-STEPS, SAVE = 20, 10
+# 10 steps of 8 rows (~150 tokens each), a checkpoint and an evaluation every 5 steps.
+STEPS, SAVE = 10, 5
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     profile = T.profile_for("tiny")
-    sizes = dataclasses.replace(run_sizes(profile), train_examples=8 * STEPS, eval_examples=32,
+    sizes = dataclasses.replace(run_sizes(profile), train_examples=8 * STEPS, eval_examples=16,
                                 max_steps=STEPS, save_steps=SAVE)
     model, tok = load_model("tiny", "nf4", profile)
     q_packed = model.model.layers[0].self_attn.q_proj.weight.data.clone()
@@ -91,7 +92,7 @@ def test_logs_tensorboard_and_checkpoints(run):
     assert [h["step"] for h in hist if "eval_loss" in h] == [0, SAVE, 2 * SAVE]
     assert sum("loss" in h for h in hist) >= STEPS // 5
     assert list((run.out / "runs").rglob("events.out.tfevents*")), "no TensorBoard event file"
-    assert [p.name for p in sorted(run.out.glob("checkpoint-*"))] == [f"checkpoint-{SAVE}", f"checkpoint-{STEPS}"]
+    assert [c.step for c in find_checkpoints(run.out) if c.complete] == [SAVE, STEPS]
 
 
 def test_a_new_run_never_overwrites_an_earlier_one_silently(run):
