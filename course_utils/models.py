@@ -165,11 +165,12 @@ def apply_bnb_cpu_fix(model) -> int:
 
 
 def load_model(name_or_path: str | os.PathLike = "tiny", quantization: str = "nf4",
-               profile: Profile | None = None):
+               profile: Profile | None = None, device_map=None):
     """Load `(model, tokenizer)` from a preset, the tiny model, a folder or a Hub repo id.
 
     Lesson 00. `quantization` is "nf4" (4-bit QLoRA base) or "none" (compute dtype). The
-    profile (detected when None) sets the compute dtype and the device.
+    profile (detected when None) sets the compute dtype and the device. `device_map` defaults to
+    the whole model on this process's GPU (LOCAL_RANK under torchrun/accelerate) or on the CPU.
     """
     if quantization not in QUANTIZATIONS:
         raise ValueError(f"load_model(quantization={quantization!r}): choose one of "
@@ -188,7 +189,8 @@ def load_model(name_or_path: str | os.PathLike = "tiny", quantization: str = "nf
     kwargs = dict(
         trust_remote_code=False,   # never run code shipped with a checkpoint
         use_safetensors=True,      # never unpickle weights
-        device_map={"": 0} if on_gpu else "cpu",
+        device_map=device_map if device_map is not None else (
+            {"": int(os.environ.get("LOCAL_RANK", 0))} if on_gpu else "cpu"),
     )
     if quantization == "nf4":
         kwargs["quantization_config"] = bnb_config(profile)
