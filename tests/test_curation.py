@@ -10,6 +10,7 @@ import pytest
 from course_utils import curation, datagen, exercises_data
 from course_utils.data import TASKS_DIR, load_general, load_raw, load_split, load_truth
 from scipy import sparse
+from jaccard_reference import exact_jaccard_matrix
 
 SYS = datagen.SYSTEM_PROMPTS
 
@@ -21,19 +22,6 @@ def row(rid, user, answer=None, task="triage"):
     return {"id": rid, "task": task, "messages": [
         {"role": "system", "content": SYS[task]}, {"role": "user", "content": user},
         {"role": "assistant", "content": answer}], "meta": {}}
-
-
-def exact_jaccard_matrix(texts):
-    """Reference implementation: all-pairs shingle Jaccard with a sparse matrix product."""
-    vocab, rows, cols = {}, [], []
-    for i, t in enumerate(texts):
-        for s in curation.shingles(t):
-            rows.append(i)
-            cols.append(vocab.setdefault(s, len(vocab)))
-    x = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(vocab)))
-    inter = (x @ x.T).toarray()
-    size = np.asarray(x.sum(axis=1)).ravel()
-    return inter / (size[:, None] + size[None, :] - inter)
 
 
 def words(text):  # a stand-in token counter: words and punctuation marks

@@ -15,21 +15,9 @@ from scipy import sparse
 from course_utils import curation, datagen
 from course_utils.data import TASKS_DIR, load_facts, load_split
 from course_utils.paths import REPO_ROOT
+from jaccard_reference import exact_jaccard_matrix
 
 SMALL = {"triage": 120, "moderation": 100, "policy_qa": 80}
-
-
-def exact_jaccard_matrix(texts):
-    """Reference implementation: all-pairs shingle Jaccard with a sparse matrix product."""
-    vocab, rows, cols = {}, [], []
-    for i, t in enumerate(texts):
-        for s in curation.shingles(t):
-            rows.append(i)
-            cols.append(vocab.setdefault(s, len(vocab)))
-    x = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(vocab)))
-    inter = (x @ x.T).toarray()
-    size = np.asarray(x.sum(axis=1)).ravel()
-    return inter / (size[:, None] + size[None, :] - inter)
 
 
 def test_same_seed_same_rows_other_seed_other_rows():
