@@ -9,7 +9,6 @@ import pytest
 
 from course_utils import curation, datagen, exercises_data
 from course_utils.data import TASKS_DIR, load_general, load_raw, load_split, load_truth
-from scipy import sparse
 from jaccard_reference import exact_jaccard_matrix
 
 SYS = datagen.SYSTEM_PROMPTS

@@ -10,7 +10,6 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from scipy import sparse
 
 from course_utils import curation, datagen
 from course_utils.data import TASKS_DIR, load_facts, load_split
