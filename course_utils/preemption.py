@@ -61,11 +61,16 @@ class PreemptionCallback(TrainerCallback):
 
     # -- signal handling ---------------------------------------------------------------------
     def install(self) -> None:
-        """Route the signals to this callback (main thread only; elsewhere Python forbids it)."""
+        """Route the signals to this callback (main thread only; elsewhere Python forbids it).
+
+        A signal the process was told to ignore (SIG_IGN: e.g. SIGINT of a job started in the
+        background) stays ignored.
+        """
         if self._previous or threading.current_thread() is not threading.main_thread():
             return
         for sig in self.signals:
-            self._previous[sig] = signal.signal(sig, self._handle)
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                self._previous[sig] = signal.signal(sig, self._handle)
 
     def uninstall(self) -> None:
         """Give the signals back to whoever had them before."""

@@ -37,11 +37,12 @@ def _train(out, **kw):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("preempt")
+    sigterm_before = signal.getsignal(signal.SIGTERM)
     a = _train(root / "A")
     b1 = _train(root / "B", interrupt_at_step=STOP)
     shutil.copytree(root / "B", root / "B_at_stop")  # the folder as the preempted machine left it
     b2 = _train(root / "B", resume=True)
-    return SimpleNamespace(root=root, a=a, b1=b1, b2=b2)
+    return SimpleNamespace(root=root, a=a, b1=b1, b2=b2, sigterm_before=sigterm_before)
 
 
 def test_sigterm_between_checkpoints_saves_one_at_that_step_and_stops(runs):
@@ -51,7 +52,7 @@ def test_sigterm_between_checkpoints_saves_one_at_that_step_and_stops(runs):
     assert steps == [SAVE, STOP]                       # the regular one, then the preemption save
     assert all(c.complete for c in find_checkpoints(runs.root / "B_at_stop"))
     assert not (runs.root / "B_at_stop" / "adapter").exists()
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers handed back
+    assert signal.getsignal(signal.SIGTERM) is runs.sigterm_before  # handler handed back
 
 
 def test_resumed_run_equals_the_uninterrupted_one_bitwise(runs):
@@ -104,10 +105,12 @@ def test_unreadable_state_and_missing_files_are_named(tmp_path):
     assert last_complete_checkpoint(tmp_path, report=lambda m: None) is None
 
 
-def test_a_second_ctrl_c_gives_up(tmp_path):
+def test_a_second_ctrl_c_gives_up():
     import os
 
     before = signal.getsignal(signal.SIGINT)  # SIG_IGN when started in the background
+    active = signal.default_int_handler if before is signal.SIG_IGN else before
+    signal.signal(signal.SIGINT, active)      # as in a terminal or Jupyter
     cb = PreemptionCallback()
     cb.install()
     try:
@@ -117,4 +120,19 @@ def test_a_second_ctrl_c_gives_up(tmp_path):
             os.kill(os.getpid(), signal.SIGINT)
     finally:
         cb.uninstall()
-    assert signal.getsignal(signal.SIGINT) is before
+        handed_back = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, before)
+    assert handed_back is active
+
+
+def test_an_ignored_signal_stays_ignored():
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cb = PreemptionCallback()
+    try:
+        cb.install()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) == cb._handle
+    finally:
+        cb.uninstall()
+        signal.signal(signal.SIGINT, before)
