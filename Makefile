@@ -18,7 +18,7 @@ test: setup
 lab: setup
 	@$(PY) -m jupyter lab --notebook-dir=. notebooks/00_setup.ipynb
 
-# Rebuild the embedded tiny model (~26 minutes on 2 CPU cores).
+# Rebuild the embedded tiny model (~12 minutes on 2 idle CPU cores).
 tiny-model: setup
 	@$(PY) -m course_utils.tiny_model --out data/tiny_model
 

@@ -68,8 +68,8 @@ def test_each_row_keeps_its_own_limit_and_finish_reason(engine, chats):
 
 
 def test_prompt_over_the_context_is_refused_with_the_numbers(engine):
-    long = "word " * 600
-    with pytest.raises(serve.ContextLengthError, match=r"context is 512 tokens.*max_tokens=8"):
+    long = "word " * 1200
+    with pytest.raises(serve.ContextLengthError, match=r"context is 1024 tokens.*max_tokens=8"):
         engine.generate([long], ["triage"], max_new_tokens=8)
     with pytest.raises(ValueError, match="one adapter per prompt"):
         engine.generate_ids([[1, 2]], ["triage", "moderation"])

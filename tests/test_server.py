@@ -112,7 +112,7 @@ def test_stop_strings_cut_the_answer(engine, client, requests_and_answers):
     (dict(n=2), 400, "n"),
     (dict(stream=True), 400, "stream"),
     (dict(messages=[{"role": "wizard", "content": "hi"}]), 400, "messages[0].role"),
-    (dict(messages=[{"role": "user", "content": "word " * 600}]), 400, "messages"),
+    (dict(messages=[{"role": "user", "content": "word " * 1200}]), 400, "messages"),
 ])
 def test_bad_requests_get_openai_error_json_and_the_server_keeps_serving(client, requests_and_answers,
                                                                         kwargs, status, param):
