@@ -50,12 +50,12 @@ def eval_sizes(profile) -> EvalSizes:
 
     rs = run_sizes(profile)
     if profile.is_tiny:
-        # 30 steps x batch 8 = 240 rows: exactly one epoch of the training mix (lesson 05 runs
-        # 60; this lesson trains two adapters plus the epoch runs inside the CI budget).
-        # 10 rows per task x 5 systems keeps generation near a minute on 2 CPU cores; the
-        # intervals are wide (+-0.3 at p=0.5), and the lesson reads them that way.
-        return EvalSizes(per_task=10, train_rows=30 * rs.batch_size, steps=30,
-                         epoch_rows=2 * rs.batch_size, epochs=3)
+        # 100 steps x batch 8 = 800 rows: one epoch of the training mix, ~80 s on 2 CPU cores
+        # (at 30 steps the adapter has not learned the answer formats yet: every score is 0).
+        # 20 rows per task x 5 systems: ~25 s of generation; intervals about +-0.2 at p=0.5.
+        # Epochs: 40 rows = 5 steps an epoch, 5 epochs.
+        return EvalSizes(per_task=20, train_rows=100 * rs.batch_size, steps=100,
+                         epoch_rows=5 * rs.batch_size, epochs=5)
     # GPU: the full test split (~70-90 rows per task), one epoch over the curated train split.
     return EvalSizes(per_task=90, train_rows=1700, steps=-1, epoch_rows=400, epochs=4, batch_size=32)
 
@@ -97,9 +97,13 @@ def training_mix(n: int, *, rows=None, facts_version: int = 1, seed: int = 0) ->
     return out
 
 
-def _fingerprint(rows, **settings) -> str:
+def _fingerprint(rows, profile=None, **settings) -> str:
     h = hashlib.sha256(json.dumps([[m["content"] for m in r["messages"]] for r in rows]).encode())
     h.update(json.dumps(settings, sort_keys=True).encode())
+    if profile is not None:
+        from course_utils.models import base_identity
+
+        h.update(base_identity(profile.name).encode())
     return h.hexdigest()[:16]
 
 
@@ -119,7 +123,7 @@ def train_adapter(name: str, train_rows, *, profile=None, steps: int = 60, eval_
 
     profile = profile or choose_profile()
     out = runs_dir(profile) / name
-    fp = _fingerprint(train_rows, steps=steps, seed=seed, save_steps=save_steps)
+    fp = _fingerprint(train_rows, profile, steps=steps, seed=seed, save_steps=save_steps)
     mark = out / "eval_fingerprint.txt"
     if reuse and mark.is_file() and mark.read_text() == fp and (out / "adapter").is_dir():
         return {"adapter_dir": out / "adapter", "reused": True,
@@ -240,7 +244,7 @@ def _train_epochs(name, train_rows, eval_rows, steps, per_epoch, profile, reuse)
     from course_utils.train import train
 
     out = runs_dir(profile) / name
-    fp = _fingerprint(train_rows, steps=steps, per_epoch=per_epoch)
+    fp = _fingerprint(train_rows, profile, steps=steps, per_epoch=per_epoch)
     mark = out / f"eval_fingerprint_{steps}.txt"
     if reuse and mark.is_file() and mark.read_text() == fp and (out / "adapter").is_dir() \
             and json.loads((out / "run_summary.json").read_text())["global_step"] == steps:

@@ -46,6 +46,19 @@ class ModelSource:
     preset_name: str | None
 
 
+def base_identity(name_or_path: str | os.PathLike) -> str:
+    """A string that changes when the base model behind `name_or_path` changes: its location,
+    plus, for a folder on disk, the names, sizes and modification times of its weight files.
+    Lessons 06-07 store it beside adapters they reuse, so a rebuilt tiny model gets new ones."""
+    src = resolve(name_or_path)
+    ident = src.location
+    if src.kind in ("tiny", "local"):
+        for f in sorted(Path(src.location).glob("*.safetensors")):
+            st = f.stat()
+            ident += f"|{f.name}:{st.st_size}:{st.st_mtime_ns}"
+    return ident
+
+
 def _presets_list() -> str:
     return ", ".join(repr(n) for n in PRESETS)
 

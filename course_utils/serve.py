@@ -145,6 +145,7 @@ def train_task_adapters(out_dir=None, tasks: Sequence[str] = TASKS, preset: str 
     loaded instead of trained again. Returns {task: adapter folder}."""
     import json
 
+    from course_utils.models import base_identity
     from course_utils.profiles import run_sizes
     from course_utils.train import profile_for, task_rows, train
 
@@ -158,7 +159,9 @@ def train_task_adapters(out_dir=None, tasks: Sequence[str] = TASKS, preset: str 
     for task in tasks:
         run = out / task
         summary = run / "run_summary.json"
-        if reuse and summary.is_file() and (run / "adapter" / "adapter_config.json").is_file():
+        base_mark = run / "base_identity.txt"
+        if reuse and summary.is_file() and (run / "adapter" / "adapter_config.json").is_file() \
+                and base_mark.is_file() and base_mark.read_text() == base_identity(profile.name):
             s = json.loads(summary.read_text())
             if s.get("status") == "finished" and (max_steps < 0 or s.get("max_steps") == max_steps):
                 paths[task] = run / "adapter"
@@ -168,6 +171,7 @@ def train_task_adapters(out_dir=None, tasks: Sequence[str] = TASKS, preset: str 
                                            else sizes.eval_examples, task=task),
                        max_steps=max_steps, save_steps=max_steps if max_steps > 0 else None,
                        seed=seed, overwrite=True, eval_before=False)
+        base_mark.write_text(base_identity(profile.name))
         paths[task] = Path(result.adapter_dir)
     return paths
 

@@ -128,3 +128,19 @@ def test_only_decoder_linear_layers_shrink_to_about_4_bits(tiny_nf4, tiny_full):
         assert b4[part] == bf[part]                      # left in full precision
     bits = 32 * b4["decoder linear layers"] / bf["decoder linear layers"]
     assert 4.0 < bits < 4.3                              # 4-bit codes + absmax constants
+
+
+def test_base_identity_changes_when_the_weights_change(tmp_path):
+    """Lessons 06-07 reuse adapters only while this string stays the same."""
+    import shutil
+
+    from course_utils.models import base_identity
+    from course_utils.paths import TINY_MODEL_DIR
+
+    folder = shutil.copytree(TINY_MODEL_DIR, tmp_path / "m")
+    before = base_identity(folder)
+    assert base_identity(folder) == before
+    with open(folder / "model.safetensors", "ab") as f:
+        f.write(b"\0")
+    assert base_identity(folder) != before
+    assert base_identity("qwen2.5-7b") == "Qwen/Qwen2.5-7B-Instruct"
