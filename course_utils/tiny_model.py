@@ -6,7 +6,7 @@ Rebuild it with:
     python -m course_utils.tiny_model --out data/tiny_model
 
 What it is: a Llama-architecture causal LM (4 layers, hidden 256, grouped-query attention with
-2 key/value heads, ~3.8 M parameters) with its own byte-level BPE tokenizer and a ChatML-style
+2 key/value heads, ~4.0 M parameters) with its own byte-level BPE tokenizer and a ChatML-style
 chat template, pre-trained for a few minutes on `course_utils.tiny_corpus` (plain sentences, short
 chats and generic JSON). It answers simple questions in turn and stops; it has never seen the
 course's task formats, so the fine-tuning lessons can show what training adds.
