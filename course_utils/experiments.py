@@ -97,13 +97,13 @@ def training_mix(n: int, *, rows=None, facts_version: int = 1, seed: int = 0) ->
     return out
 
 
-def _fingerprint(rows, profile=None, **settings) -> str:
+def _fingerprint(rows, profile, **settings) -> str:
+    """Rows, settings and the base model (a rebuilt base must not reuse old adapters)."""
+    from course_utils.models import base_identity
+
     h = hashlib.sha256(json.dumps([[m["content"] for m in r["messages"]] for r in rows]).encode())
     h.update(json.dumps(settings, sort_keys=True).encode())
-    if profile is not None:
-        from course_utils.models import base_identity
-
-        h.update(base_identity(profile.name).encode())
+    h.update(base_identity(profile.name).encode())
     return h.hexdigest()[:16]
 
 

@@ -168,16 +168,15 @@ def build(out_dir: Path = TINY_MODEL_DIR, *, n_docs: int = 60_000, steps: int = 
         for group in opt.param_groups:
             group["lr"] = lr_at(step)
         logits = model(input_ids=batch).logits[:, :-1]
-        loss = torch.nn.functional.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]).float(), batch[:, 1:].reshape(-1),
-            label_smoothing=label_smoothing)
+        logits = logits.reshape(-1, logits.shape[-1]).float()
+        targets = batch[:, 1:].reshape(-1)
+        loss = torch.nn.functional.cross_entropy(logits, targets, label_smoothing=label_smoothing)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
         with torch.no_grad():  # the plain cross-entropy, comparable with the held-out loss
-            losses.append(torch.nn.functional.cross_entropy(
-                logits.detach().reshape(-1, logits.shape[-1]).float(), batch[:, 1:].reshape(-1)).item())
+            losses.append(torch.nn.functional.cross_entropy(logits.detach(), targets).item())
     train_seconds = time.time() - t_train
 
     model.eval()
