@@ -10,7 +10,7 @@ setup:
 	@bash scripts/setup_env.sh
 
 course: setup
-	@$(PY) -m course_utils.course_runner $(if $(ONLY),--only $(ONLY),)
+	@$(PY) -m course_utils.tools.course_runner $(if $(ONLY),--only $(ONLY),)
 
 test: setup
 	@$(PY) -m pytest tests --nbmake --nbmake-kernel=python3 --nbmake-timeout=900 notebooks $(PYTEST_ARGS)
@@ -20,7 +20,7 @@ lab: setup
 
 # Rebuild the embedded tiny model (~12 minutes on 2 idle CPU cores).
 tiny-model: setup
-	@$(PY) -m course_utils.tiny_model --out data/tiny_model
+	@$(PY) -m course_utils.model.tiny.build --out data/tiny_model
 
 # Re-freeze requirements-lock.txt from .venv after changing a pin in requirements.txt.
 lock: setup
@@ -30,7 +30,7 @@ lock: setup
 
 # Remove outputs and execution counts from every notebook (they are committed clean).
 strip: setup
-	@$(PY) -m course_utils.nbtools strip notebooks
+	@$(PY) -m course_utils.tools.nbtools strip notebooks
 
 clean:
 	rm -rf build .pytest_cache

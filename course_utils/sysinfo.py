@@ -1,7 +1,7 @@
 """What this machine is: package versions, hardware, disk and memory. Lesson 00.
 
 Reads versions from package metadata (nothing heavy is imported) so it also works before the
-stack is installed; hardware facts come from `course_utils.profiles.detect_hardware`.
+stack is installed; hardware facts come from `course_utils.model.profiles.detect_hardware`.
 """
 
 from __future__ import annotations

@@ -4,14 +4,14 @@ Prints, for the tiny base in 4-bit with three adapters:
   1. adapter switch latency (`set_adapter`) and the time to load one adapter from disk;
   2. requests/s of one mixed-adapter batch, of one single-adapter batch, and of the same
      requests one at a time with an adapter switch before each;
-  3. the OpenAI-compatible server (course_utils.server) on a free loopback port: 8 requests
+  3. the OpenAI-compatible server (course_utils.serve.http) on a free loopback port: 8 requests
      sent one after another, then 8 at once (micro-batched into one mixed `generate`), with
      every answer checked against the adapter's offline greedy output. The target on a 2-core
      CPU is at least 2x the sequential rate.
 
     python scripts/bench_serving.py [--adapter NAME=PATH ...] [--max-tokens 16] [--rounds 3]
 
-Without --adapter it uses three adapters with random weights (course_utils.serve.random_adapters),
+Without --adapter it uses three adapters with random weights (course_utils.serve.engine.random_adapters),
 which cost what trained ones cost. Ratios are what to compare: absolute times depend on the
 machine and on whatever else runs on it. Each row is the median over `--rounds`.
 
@@ -37,8 +37,9 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=3)
     a = p.parse_args(argv)
 
-    from course_utils import serve, server
-    from course_utils.data import load_split
+    from course_utils.serve import engine as serve
+    from course_utils.serve import http as server
+    from course_utils.dataset.load import load_split
 
     with tempfile.TemporaryDirectory() as tmp:
         adapters = dict(item.split("=", 1) for item in a.adapter) or serve.random_adapters(tmp)

@@ -29,14 +29,14 @@ CONFIGS = [("nf4", "all-linear"), ("none", "all-linear"), ("nf4", "qv"), ("none"
 
 
 def run_one(quantization: str, targets: str, steps: int, threads: int | None) -> dict:
-    """One short tiny-profile run through `course_utils.train.train`; returns its measurements."""
+    """One short tiny-profile run through `course_utils.training.run.train`; returns its measurements."""
     import dataclasses
 
     import torch
 
-    from course_utils import train as T
-    from course_utils.models import load_model, weight_bytes_by_part
-    from course_utils.profiles import run_sizes
+    from course_utils.training import run as T
+    from course_utils.model.load import load_model, weight_bytes_by_part
+    from course_utils.model.profiles import run_sizes
 
     if threads:
         torch.set_num_threads(threads)

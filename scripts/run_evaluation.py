@@ -13,9 +13,11 @@ import argparse
 
 
 def main(argv=None) -> int:
-    from course_utils import evaluate, experiments, metrics
-    from course_utils.data import load_split
-    from course_utils.profiles import choose_profile
+    from course_utils.evaluate import systems as evaluate
+    from course_utils.evaluate import experiments
+    from course_utils.evaluate import metrics
+    from course_utils.dataset.load import load_split
+    from course_utils.model.profiles import choose_profile
 
     profile = choose_profile()
     sizes = experiments.eval_sizes(profile)

@@ -9,10 +9,10 @@ import pytest
 
 from course_utils.paths import PACKAGE_DIR
 
-PURE = ["course_utils", "course_utils.paths", "course_utils.profiles", "course_utils.sysinfo",
-        "course_utils.tiny_corpus", "course_utils.costs", "course_utils.decide",
-        "course_utils.prices", "course_utils.memory", "course_utils.datagen",
-        "course_utils.curation", "course_utils.data"]
+PURE = ["course_utils", "course_utils.paths", "course_utils.model.profiles", "course_utils.sysinfo",
+        "course_utils.model.tiny.corpus", "course_utils.plan.costs", "course_utils.plan.decide",
+        "course_utils.plan.prices", "course_utils.plan.memory", "course_utils.dataset.datagen",
+        "course_utils.dataset.curation", "course_utils.dataset.load"]
 HEAVY = ("torch", "transformers", "peft", "trl", "bitsandbytes")
 
 

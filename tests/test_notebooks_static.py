@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from course_utils.nbtools import dirty_cells
+from course_utils.tools.nbtools import dirty_cells
 from course_utils.paths import NOTEBOOKS_DIR, REPO_ROOT
 
 NOTEBOOKS = sorted(p for p in NOTEBOOKS_DIR.glob("*.ipynb"))

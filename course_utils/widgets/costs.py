@@ -1,6 +1,6 @@
 """Cost calculators for lesson 03: GPU rental, managed API, and TCO / break-even.
 
-Each is a thin ipywidgets layer over `course_utils.costs`: bounded inputs, a `result` HTML
+Each is a thin ipywidgets layer over `course_utils.plan.costs`: bounded inputs, a `result` HTML
 that is rewritten on every change, and a matplotlib figure (kept as `.figure`) drawn into an
 `Output`. Controls are attributes, so a test (or a curious learner) can write
 `calc.hours.value = 4` and read `calc.result.value`. Display one by leaving it as the last
@@ -15,8 +15,8 @@ from typing import Sequence
 
 import ipywidgets as widgets
 
-from course_utils import costs as C
-from course_utils.prices import (GpuOption, PriceRow, gpu_rental_options,
+from course_utils.plan import costs as C
+from course_utils.plan.prices import (GpuOption, PriceRow, gpu_rental_options,
                                  load_prices, price_age_warning)
 
 # --- shared plumbing (also used by the decision wizard) -------------------------------------

@@ -1,6 +1,6 @@
 """The decision wizard of lesson 01: five questions in, a recommendation and its reasons out.
 
-A thin layer over `course_utils.decide.recommend`. The plot shows the volume question, the
+A thin layer over `course_utils.plan.decide.recommend`. The plot shows the volume question, the
 one most teams get wrong: what a month costs on a rented GPU (flat) against a per-token API
 (growing with queries), where they cross, and where your volume sits.
 """
@@ -12,9 +12,9 @@ from typing import Sequence
 
 import ipywidgets as widgets
 
-from course_utils import costs as C
-from course_utils import decide as D
-from course_utils.prices import PriceRow, find_price, load_prices
+from course_utils.plan import costs as C
+from course_utils.plan import decide as D
+from course_utils.plan.prices import PriceRow, find_price, load_prices
 from course_utils.widgets.costs import _Calculator, _figure, mpl_text
 
 VRAM_CHOICES = [("don't know yet", None), ("16 GB (T4, RTX 4080)", 16.0),

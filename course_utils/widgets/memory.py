@@ -1,4 +1,4 @@
-"""The VRAM calculator of lesson 02: a thin ipywidgets layer over `course_utils.memory`.
+"""The VRAM calculator of lesson 02: a thin ipywidgets layer over `course_utils.plan.memory`.
 
 Model, method, sequence length, batch, LoRA rank, target modules and checkpointing in; a
 stacked bar of the estimate's terms and the GPUs of the course's price table that fit (with
@@ -14,7 +14,7 @@ from typing import Sequence
 
 import ipywidgets as widgets
 
-from course_utils import memory as M
+from course_utils.plan import memory as M
 
 # Colours per term, so the same term has the same colour in every bar of the lesson.
 TERM_COLOURS = {
@@ -87,7 +87,7 @@ class MemoryCalculator:
                  gradient_checkpointing: bool = True, headroom: float = M.DEFAULT_HEADROOM,
                  gpu_options: Sequence | None = None):
         if gpu_options is None:
-            from course_utils.prices import gpu_rental_options
+            from course_utils.plan.prices import gpu_rental_options
 
             gpu_options = gpu_rental_options()
         self.gpu_options = list(gpu_options)

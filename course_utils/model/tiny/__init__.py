@@ -1,0 +1,1 @@
+"""The embedded tiny model: its pre-training corpus and the script that builds it."""

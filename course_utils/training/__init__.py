@@ -1,0 +1,10 @@
+"""Lesson 05: QLoRA training with TRL, checkpoints, preemption, run summaries (command line: `python -m course_utils.train`)."""
+
+from course_utils._lazy import lazy_exports
+
+# Public names of this layer -> the module that defines them (see course_utils/__init__.py).
+EXPORTS = {
+    "train": "run",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, EXPORTS)

@@ -1,0 +1,120 @@
+"""Every lesson's exercise checks: None while unanswered, True for the right answer, False
+(with a hint) for a wrong one, never an exception."""
+
+import numpy as np
+
+from builders import write_adapter
+from course_utils.dataset.curation import mix
+from course_utils.dataset.datagen import user_text
+from course_utils.dataset.load import load_general, load_split
+from course_utils.evaluate.metrics import gate, paired_test, parse_json_object
+from course_utils.exercises.lesson_01 import (check_exercise_01_basic, check_exercise_01_stretch,
+                                              check_exercise_01_variation)
+from course_utils.exercises.lesson_02 import (EXERCISE_02, check_exercise_02_basic,
+                                              check_exercise_02_stretch, check_exercise_02_variation)
+from course_utils.exercises.lesson_03 import (check_exercise_03_basic, check_exercise_03_stretch,
+                                              check_exercise_03_variation)
+from course_utils.exercises.lesson_04 import check_mix, check_rates_experiment, check_shouting_step
+from course_utils.exercises.lesson_06 import check_gate, check_paired, check_urgency_metric
+from course_utils.exercises.lesson_07 import (check_exercise_07_basic, check_exercise_07_stretch,
+                                              check_exercise_07_variation)
+from course_utils.plan.decide import default_break_even
+from course_utils.plan.memory import GB, GIB, estimate_training_memory, max_adapters_that_fit
+
+
+def test_exercise_checks_accept_the_right_answers_and_reject_wrong_ones(capsys):
+    est = estimate_training_memory(**EXERCISE_02)
+    assert check_exercise_02_basic(None) is None
+    assert check_exercise_02_basic(round(est.total_gb, 2)) is True
+    assert check_exercise_02_basic(est.total_gb * 1.5) is False
+    assert check_exercise_02_basic("many") is False
+    b = 1
+    while estimate_training_memory(**{**EXERCISE_02, "batch_size": b + 1}).total_bytes <= 24 * GIB * 0.9:
+        b += 1
+    assert check_exercise_02_variation(b) is True and check_exercise_02_variation(b + 1) is False
+    off = estimate_training_memory(**EXERCISE_02, gradient_checkpointing=False)
+    assert check_exercise_02_stretch((off.total_bytes - est.total_bytes) / GB) is True
+    assert "✓" in capsys.readouterr().out
+
+
+def test_lesson_03_self_checks(capsys):
+    assert check_exercise_03_basic(None) is None
+    assert "Not answered yet" in capsys.readouterr().out
+    assert check_exercise_03_basic(96.00) is True          # 32M tokens x $3.00/1M
+    assert "✓ $96.00" in capsys.readouterr().out
+    assert check_exercise_03_basic(96.01) is False
+    assert "✗" in capsys.readouterr().out
+    assert check_exercise_03_variation(32e6 / 2413 / 3600) is True
+    assert check_exercise_03_variation(5.0) is False
+    assert check_exercise_03_stretch(1432.80 / 0.0055) is True  # $1.99 x 720 vs GPT-4o
+    assert check_exercise_03_stretch("many") is False
+
+
+def test_lesson_01_self_checks(capsys):
+    assert check_exercise_01_basic(None) is None
+    assert check_exercise_01_basic("fine-tuning", "managed API") is True
+    assert check_exercise_01_basic("fine-tuning", "QLoRA") is False
+    assert check_exercise_01_variation("RAG + fine-tuning") is True
+    assert check_exercise_01_variation("RAG") is False
+    assert check_exercise_01_stretch(default_break_even() * 1.005) is True
+    assert check_exercise_01_stretch(1_000_000) is False
+    out = capsys.readouterr().out
+    assert out.count("✓") == 3 and out.count("✗") == 3 and "Not answered yet" in out
+
+
+def test_exercise_checks_accept_right_answers_and_reject_wrong_ones(capsys):
+    train, general = load_split("train"), load_general()
+    assert check_mix(None) is None
+    assert check_mix(mix(train, general, 0.25)) is False
+    assert check_mix(mix(train, general, 0.30)) is True
+
+    def shouting(rows):
+        kept, dropped = [], []
+        for r in rows:
+            letters = [c for c in user_text(r) if c.isalpha()]
+            if letters and sum(c.isupper() for c in letters) / len(letters) > 0.5:
+                dropped.append((r, "shouting"))
+            else:
+                kept.append(r)
+        return kept, dropped
+
+    assert check_shouting_step(shouting) is True
+    assert check_shouting_step(lambda rows: (rows, [])) is False
+    assert check_shouting_step(lambda rows: 1 / 0) is False
+    assert check_rates_experiment(None, None) is None
+    out = capsys.readouterr().out
+    assert out.count("✓") == 2 and "Hint" in out
+
+
+def test_exercise_checks_accept_a_right_answer_and_refuse_a_missing_one(capsys):
+    a, b = np.array([1.0, 1, 0, 1, 1, 0]), np.array([0.0, 1, 0, 0, 1, 0])
+    assert check_paired(paired_test(a, b), a, b)
+    assert not check_paired(paired_test(b, a), a, b)
+    assert check_gate(lambda s: gate(s, "adapter", "schema_valid", at_least=0.8, use="low"))
+    assert not check_gate(lambda s: gate(s, "adapter", "schema_valid", at_least=0.8))
+
+    def urgency(outputs, refs):
+        level = {"low": 0, "medium": 1, "high": 2}
+        out = []
+        for o, r in zip(outputs, refs):
+            got, want = parse_json_object(o), parse_json_object(r)
+            ok = isinstance(got, dict) and got.get("urgency") in level
+            out.append(1 - abs(level[got["urgency"]] - level[want["urgency"]]) / 2 if ok else 0.0)
+        return out
+
+    assert check_urgency_metric(urgency)
+    assert all(f(None) is None for f in (check_gate, check_urgency_metric))
+    assert "✗" in capsys.readouterr().out
+
+
+def test_exercise_checks(tmp_path, capsys):
+    assert check_exercise_07_basic(None) is None
+    assert check_exercise_07_basic(24) is False and check_exercise_07_basic(32) is True
+    want = max_adapters_that_fit("mistral-7b", 40, quantization="none", batch_size=8,
+                                   context_len=4096, lora_r=16)
+    assert check_exercise_07_variation(want) is True and check_exercise_07_variation(want + 1) is False
+    broken = write_adapter(tmp_path / "broken", r=24, cfg_extra={"modules_to_save": ["lm_head"]})
+    assert check_exercise_07_stretch(broken, broken) is False
+    assert check_exercise_07_stretch(write_adapter(tmp_path / "fixed"), broken) is True
+    out = capsys.readouterr().out
+    assert "◻" in out and "✓" in out and "✗" in out
