@@ -11,7 +11,7 @@ The folders are the layers, lowest first (``tests/test_layering.py`` enforces th
     serve/      lesson 07: many adapters on one base, the OpenAI-style server, vLLM, merging
     exercises/  the lessons' exercise checks
     widgets/    the ipywidgets calculators
-    tools/      running and stripping the notebooks
+    tools/      running and stripping the notebooks (the top: may import any layer)
 
 The public API is every name in ``__all__``: ``from course_utils import load_model, curate``.
 Names load lazily (PEP 562), so ``import course_utils`` and every plan/dataset name import
@@ -26,12 +26,30 @@ import importlib
 __version__ = "0.1.0"
 
 # Layers whose EXPORTS make up the public API, lowest first.
-LAYERS = ("plan", "dataset", "model", "training", "evaluate", "serve", "exercises", "widgets")
+LAYERS = ("plan", "dataset", "model", "training", "evaluate", "serve", "exercises", "widgets", "tools")
+
+# Public names of the ground-floor modules (course_utils/<module>.py).
+GROUND = {
+    "REPO_ROOT": "paths",
+    "TINY_MODEL_DIR": "paths",
+    "quiet": "quiet",
+    "package_versions": "sysinfo",
+    "resources": "sysinfo",
+    "version_mismatches": "sysinfo",
+    "where_am_i": "sysinfo",
+    "ALL_TASKS": "tasks",
+    "MODERATION_LABELS": "tasks",
+    "SYSTEM_PROMPTS": "tasks",
+    "TASKS": "tasks",
+    "TRIAGE_FIELDS": "tasks",
+    "answer_problems": "tasks",
+    "DataFileError": "errors",
+}
 
 
 def _exports() -> dict[str, str]:
-    """name -> the layer package that exports it (a name exported twice is an error)."""
-    table: dict[str, str] = {}
+    """name -> the ground-floor module or layer package that exports it (no name twice)."""
+    table: dict[str, str] = dict(GROUND)
     for layer in LAYERS:
         for name in importlib.import_module(f"{__name__}.{layer}").EXPORTS:
             if name in table:
@@ -45,10 +63,10 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str):
-    layer = _EXPORTS.get(name)
-    if layer is None:
+    module = _EXPORTS.get(name)
+    if module is None:
         raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{layer}"), name)
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
 def __dir__():
