@@ -28,7 +28,7 @@ import numpy as np
 
 from course_utils.evaluate.systems import Context, evaluate_systems, pooled, results_table
 from course_utils.evaluate.metrics import TASKS, bootstrap_ci, paired_test
-from course_utils.paths import REPO_ROOT
+from course_utils.paths import REPO_ROOT, run_dir
 from course_utils.evaluate.retrieval import FactRetriever, with_facts
 
 
@@ -109,7 +109,7 @@ def _fingerprint(rows, profile, **settings) -> str:
 
 def runs_dir(profile) -> Path:
     """Lesson 06. runs/06_<preset> at the repository root (git-ignored)."""
-    return REPO_ROOT / "runs" / f"06_{profile.name}"
+    return run_dir("06", profile.name)
 
 
 def train_adapter(name: str, train_rows, *, profile=None, steps: int = 60, eval_rows=None,

@@ -37,11 +37,11 @@ from typing import Iterable, Mapping, Sequence
 
 import torch
 
-from course_utils.paths import REPO_ROOT
+from course_utils.paths import REPO_ROOT, run_dir
 from course_utils.tasks import TASKS
 
 BASE = "__base__"                      # PEFT's name for "no adapter" in a mixed batch
-ADAPTERS_DIR = REPO_ROOT / "runs" / "07_adapters"   # git-ignored
+ADAPTERS_DIR = run_dir("07", "adapters")   # git-ignored
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 # The seed article's claim, set beside the estimate in lesson 07 (quoted, not repeated as fact).

@@ -36,7 +36,7 @@ from transformers import set_seed
 from trl import SFTConfig, SFTTrainer
 
 from course_utils.model.load import bnb_config, load_model  # noqa: F401  (bnb_config: the one recipe)
-from course_utils.paths import REPO_ROOT
+from course_utils.paths import REPO_ROOT, run_dir
 from course_utils.training.preemption import (PreemptionCallback, last_complete_checkpoint,
                                      restore_trainable_dtypes, trainable_dtypes)
 from course_utils.model.profiles import ENV_VAR, PRESETS, Profile, RunSizes, choose_profile, run_sizes
@@ -181,7 +181,7 @@ class CourseSFTTrainer(SFTTrainer):
 
 def default_output_dir(profile: Profile) -> Path:
     """Lesson 05. runs/05_<preset> at the repository root (git-ignored)."""
-    return REPO_ROOT / "runs" / f"05_{profile.name}"
+    return run_dir("05", profile.name)
 
 
 def _resume_point(out: Path, resume, overwrite: bool, config: dict, rank: int) -> Path | None:
