@@ -1,4 +1,21 @@
-"""Lesson 04: the synthetic task data, loading, curation, splitting and chat formatting. Imports no torch."""
+"""Lesson 04: the synthetic task data, loading, curation, splitting and chat formatting. Imports no torch.
+
+Modules, lowest first (each imports only those above it):
+
+    vocab, general_chat     the generator's word tables; general chat conversations
+    textsim                 shingles, Jaccard, MinHash LSH near-duplicate index
+    chat_format, tokens     rendering through the chat template, the loss mask; token counts
+    rows                    what a row is: user_text, row_problems
+    generate, defects       clean task rows and facts; planted defects and their truth (make_raw)
+    load                    the loaders, with errors naming file, line and field
+    steps, off_task, pii    the curation's steps
+    size_check, curation    the size gate; the pipeline, its report and its score
+    splits                  leak-free splits and the training mix
+    build                   `python -m course_utils.dataset.build --out data/tasks`
+
+What this leaves out: training on the data (course_utils.training) and scoring models on it
+(course_utils.evaluate).
+"""
 
 from course_utils._lazy import lazy_exports
 
@@ -11,29 +28,29 @@ EXPORTS = {
     "render": "chat_format",
     "tokenize_with_mask": "chat_format",
     "trained_text": "chat_format",
-    "check_size": "curation",
-    "course_token_counter": "curation",
-    "cross_split_pairs": "curation",
     "curate": "curation",
-    "drop_empty": "curation",
-    "drop_malformed": "curation",
     "format_scores": "curation",
-    "jaccard": "curation",
-    "mix": "curation",
-    "redact_text": "curation",
-    "rendered_length": "curation",
     "score_against_truth": "curation",
-    "shingles": "curation",
-    "split": "curation",
-    "task_shares": "curation",
-    "generate_task_rows": "datagen",
-    "make_raw": "datagen",
-    "user_text": "datagen",
+    "make_raw": "defects",
+    "generate_task_rows": "generate",
     "load_general": "load",
     "load_jsonl": "load",
     "load_raw": "load",
     "load_split": "load",
     "load_truth": "load",
+    "redact_text": "pii",
+    "user_text": "rows",
+    "check_size": "size_check",
+    "cross_split_pairs": "splits",
+    "mix": "splits",
+    "split": "splits",
+    "task_shares": "splits",
+    "drop_empty": "steps",
+    "drop_malformed": "steps",
+    "jaccard": "textsim",
+    "shingles": "textsim",
+    "course_token_counter": "tokens",
+    "rendered_length": "tokens",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, EXPORTS)

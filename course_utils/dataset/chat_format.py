@@ -13,9 +13,15 @@ agree.
 
 `render_chatml` is plain Python (no transformers) so that pure modules can count tokens of
 the rendered text; everything else imports transformers lazily, inside the functions.
+
+What this leaves out: packing several rows into one training sequence, and chat templates that
+do not render a conversation as prompt + reply (the mask raises for them rather than guess).
 """
 
 from __future__ import annotations
+
+import html
+from pathlib import Path
 
 from course_utils.paths import TINY_MODEL_DIR
 
@@ -32,8 +38,6 @@ def render_chatml(messages: list[dict], add_generation_prompt: bool = False) -> 
 
 def load_chat_tokenizer(path=None):
     """Lesson 04. The course tokenizer with its chat template (`AutoTokenizer`, local files only)."""
-    from pathlib import Path
-
     path = Path(path) if path is not None else TINY_MODEL_DIR
     if not (path / "tokenizer_config.json").is_file():
         raise FileNotFoundError(
@@ -135,8 +139,6 @@ def expected_trained_text(row_or_messages, tokenizer) -> str:
 
 def mask_html(encoded: dict, tokenizer) -> str:
     """Lesson 04. HTML showing each token; trained tokens on green, the rest grey."""
-    import html
-
     parts = []
     for t, lab in zip(encoded["input_ids"], encoded["labels"]):
         piece = html.escape(tokenizer.decode([t], skip_special_tokens=False)).replace("\n", "↵<br>")

@@ -1,7 +1,7 @@
 """Lesson 04: loading the course's datasets, with errors that name the file, line and field.
 
 Nothing is skipped silently: a line that is not JSON, a missing field or a value of the wrong
-type stops the load with a `DatasetError` such as
+type stops the load with a `course_utils.errors.DataFileError` such as
 
     data/tasks/train.jsonl, line 12, field 'messages[1].content': expected a string, got int (42).
 
@@ -13,6 +13,9 @@ The loaders:
     load_split(name)        "train", "validation", "test", "test_shifted", "test_facts_v2"
     load_general()          general chat rows to mix in
     load_truth(), load_facts(version)
+
+What this leaves out: writing the files (`course_utils.dataset.build`) and judging the rows'
+content (duplicates, PII, off-task text: that is the curation's job).
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from course_utils.dataset.rows import ROLES
+from course_utils.errors import DataFileError
 from course_utils.paths import data_path
+from course_utils.tasks import ALL_TASKS, answer_problems
 
 TASKS_DIR = data_path("tasks")
 SPLIT_FILES = {
@@ -31,30 +37,13 @@ SPLIT_FILES = {
     "test_facts_v2": "test_facts_v2.jsonl",
     "general": "general.jsonl",
 }
-ROLES = ("system", "user", "assistant")
-
-
-class DatasetError(ValueError):
-    """Lesson 04. A dataset file that cannot be trusted: names the file, line and field."""
-
-    def __init__(self, path, line: int | None, field: str | None, message: str):
-        self.path, self.line, self.field = str(path), line, field
-        where = self.path
-        if line is not None:
-            where += f", line {line}"
-        if field is not None:
-            where += f", field '{field}'"
-        super().__init__(f"{where}: {message}")
-
-
-def _rebuild_hint() -> str:
-    return "rebuild the course data with `python -m course_utils.dataset.datagen --out data/tasks`"
+REBUILD_HINT = "rebuild the course data with `python -m course_utils.dataset.build --out data/tasks`"
 
 
 def _read(path) -> list[tuple[int, object]]:
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file; check the path, or {_rebuild_hint()}")
+        raise FileNotFoundError(f"{path}: no such file; check the path, or {REBUILD_HINT}")
     out = []
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
@@ -62,12 +51,12 @@ def _read(path) -> list[tuple[int, object]]:
         lines.pop()  # the newline that ends the last line
     for n, text in enumerate(lines, start=1):
         if not text.strip():
-            raise DatasetError(path, n, None, "blank line; JSON Lines holds one JSON object per "
+            raise DataFileError(path, n, None, "blank line; JSON Lines holds one JSON object per "
                                               "line (delete the blank line)")
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as e:
-            raise DatasetError(path, n, None, f"not valid JSON: {e.msg} at column {e.colno} "
+            raise DataFileError(path, n, None, f"not valid JSON: {e.msg} at column {e.colno} "
                                               f"(line starts {text[:40]!r})") from None
         out.append((n, obj))
     return out
@@ -86,56 +75,52 @@ def _need(path, line, field, value, kind, kind_name):
     if not isinstance(value, kind) or isinstance(value, bool):
         shown = repr(value)
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        raise DatasetError(path, line, field, f"expected {kind_name}, got {_type_name(value)} ({shown}).")
+        raise DataFileError(path, line, field, f"expected {kind_name}, got {_type_name(value)} ({shown}).")
 
 
 def check_row(row, path="<rows>", line: int | None = None, *, check_answer: bool = True) -> None:
-    """Lesson 04. Raise `DatasetError` for the first problem of one clean dataset row.
+    """Lesson 04. Raise `DataFileError` for the first problem of one clean dataset row.
 
     Fields: ``id`` (string), ``task`` (one of the course's tasks or "general"),
     ``messages`` (list of {"role", "content"} objects: optional system, then user/assistant
     alternating, ending with the assistant) and optional ``meta`` (object). With
     `check_answer`, the final answer must also fit its task's format.
     """
-    from course_utils.dataset.datagen import ALL_TASKS
-
     if not isinstance(row, dict):
-        raise DatasetError(path, line, None, f"expected a JSON object, got {_type_name(row)}.")
+        raise DataFileError(path, line, None, f"expected a JSON object, got {_type_name(row)}.")
     for name in ("id", "task", "messages"):
         if name not in row:
-            raise DatasetError(path, line, name, f"missing; every row needs 'id', 'task' and "
+            raise DataFileError(path, line, name, f"missing; every row needs 'id', 'task' and "
                                                  f"'messages' (it has {sorted(row)}).")
     _need(path, line, "id", row["id"], str, "a string")
     _need(path, line, "task", row["task"], str, "a string")
     if row["task"] not in ALL_TASKS:
-        raise DatasetError(path, line, "task", f"{row['task']!r} is not one of {list(ALL_TASKS)}.")
+        raise DataFileError(path, line, "task", f"{row['task']!r} is not one of {list(ALL_TASKS)}.")
     _need(path, line, "messages", row["messages"], list, "a list of messages")
     if "meta" in row:
         _need(path, line, "meta", row["meta"], dict, "an object")
     msgs = row["messages"]
     if not msgs:
-        raise DatasetError(path, line, "messages", "is empty; a row needs a user and an assistant message.")
+        raise DataFileError(path, line, "messages", "is empty; a row needs a user and an assistant message.")
     for i, m in enumerate(msgs):
         _need(path, line, f"messages[{i}]", m, dict, "an object with 'role' and 'content'")
         for k in ("role", "content"):
             if k not in m:
-                raise DatasetError(path, line, f"messages[{i}].{k}", "missing.")
+                raise DataFileError(path, line, f"messages[{i}].{k}", "missing.")
         _need(path, line, f"messages[{i}].role", m["role"], str, "a string")
         if m["role"] not in ROLES:
-            raise DatasetError(path, line, f"messages[{i}].role",
+            raise DataFileError(path, line, f"messages[{i}].role",
                                f"{m['role']!r} is not one of {list(ROLES)}.")
         _need(path, line, f"messages[{i}].content", m["content"], str, "a string")
     roles = [m["role"] for m in msgs]
     body = roles[1:] if roles[0] == "system" else roles
     if not body or body[-1] != "assistant" or body != (["user", "assistant"] * len(body))[:len(body)]:
-        raise DatasetError(path, line, "messages", f"roles {roles}: expected [system], user, "
+        raise DataFileError(path, line, "messages", f"roles {roles}: expected [system], user, "
                                                    "assistant, ... ending with assistant.")
     if check_answer:
-        from course_utils.tasks import answer_problems
-
         probs = answer_problems(row["task"], msgs[-1]["content"])
         if probs:
-            raise DatasetError(path, line, f"messages[{len(msgs) - 1}].content", probs[0] + ".")
+            raise DataFileError(path, line, f"messages[{len(msgs) - 1}].content", probs[0] + ".")
 
 
 def load_rows(path, *, check_answers: bool = True) -> list[dict]:
@@ -156,9 +141,9 @@ def load_raw(path=None) -> list[dict]:
     rows = []
     for line, obj in _read(path):
         if not isinstance(obj, dict):
-            raise DatasetError(path, line, None, f"expected a JSON object, got {_type_name(obj)}.")
+            raise DataFileError(path, line, None, f"expected a JSON object, got {_type_name(obj)}.")
         if "id" not in obj:
-            raise DatasetError(path, line, "id", "missing; every raw row needs an id.")
+            raise DataFileError(path, line, "id", "missing; every raw row needs an id.")
         _need(path, line, "id", obj["id"], str, "a string")
         rows.append(obj)
     return rows
@@ -180,14 +165,16 @@ def load_truth(path=None) -> dict:
     """Lesson 04. The ground truth of the injected defects (`data/tasks/raw_truth.json`)."""
     path = Path(path) if path is not None else TASKS_DIR / "raw_truth.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file; {_rebuild_hint()}")
+        raise FileNotFoundError(f"{path}: no such file; {REBUILD_HINT}")
     try:
         truth = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
-        raise DatasetError(path, e.lineno, None, f"not valid JSON: {e.msg}") from None
+        raise DataFileError(path, e.lineno, None, f"not valid JSON: {e.msg}") from None
+    if not isinstance(truth, dict):
+        raise DataFileError(path, None, None, f"expected a JSON object, got {_type_name(truth)}.")
     for k in ("drop", "transform"):
         if not isinstance(truth.get(k), dict):
-            raise DatasetError(path, None, k, "missing or not an object.")
+            raise DataFileError(path, None, k, "missing or not an object.")
     return truth
 
 
@@ -197,10 +184,15 @@ def load_facts(version: int = 1, tasks_dir=None) -> list[dict]:
         raise ValueError(f"load_facts(version={version!r}): choose 1 or 2")
     path = Path(tasks_dir or TASKS_DIR) / f"facts_v{version}.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file; {_rebuild_hint()}")
-    facts = json.loads(path.read_text(encoding="utf-8"))
+        raise FileNotFoundError(f"{path}: no such file; {REBUILD_HINT}")
+    try:
+        facts = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise DataFileError(path, e.lineno, None, f"not valid JSON: {e.msg}; {REBUILD_HINT}") from None
+    if not isinstance(facts, list):
+        raise DataFileError(path, None, None, f"expected a JSON list of facts, got {_type_name(facts)}.")
     for i, f in enumerate(facts):
         for k in ("id", "text", "value"):
             if not isinstance(f, dict) or not isinstance(f.get(k), str):
-                raise DatasetError(path, None, f"[{i}].{k}", "missing or not a string.")
+                raise DataFileError(path, None, f"[{i}].{k}", "missing or not a string.")
     return facts

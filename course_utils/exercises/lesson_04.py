@@ -22,7 +22,7 @@ def check_mix(rows, domain_fraction: float = 0.30, tolerance: float = 0.01) -> b
                           "sample without replacement and keep the seed fixed."):
         return None
     if not isinstance(rows, list) or not all(isinstance(r, dict) and "task" in r for r in rows):
-        return _say(False, "expected a list of row dicts (what curation.mix returns).")
+        return _say(False, "expected a list of row dicts (what `mix` returns).")
     ids = Counter(r.get("id") for r in rows)
     dup = [i for i, n in ids.items() if n > 1]
     if dup:
@@ -31,7 +31,7 @@ def check_mix(rows, domain_fraction: float = 0.30, tolerance: float = 0.01) -> b
     share = sum(r["task"] != "general" for r in rows) / max(1, len(rows))
     if abs(share - domain_fraction) > tolerance:
         return _say(False, f"task rows are {share:.1%} of the mix, not {domain_fraction:.0%}. "
-                           "Hint: pass domain_fraction to curation.mix.")
+                           "Hint: the share of task rows is what `mix` calls domain_fraction.")
     if len(rows) < 1000:
         return _say(False, f"only {len(rows)} rows: use the whole train split and general pool.")
     return _say(True, f"{len(rows)} rows, {share:.1%} task data: the mix the seeds suggest.")
@@ -47,8 +47,8 @@ def check_rates_experiment(truth, scores, *, rate: float = 0.15, minimum: float 
         got_rate = truth["rates"]["exact_duplicate"]
         injected = {s["reason"]: s["injected"] for s in scores}
     except (KeyError, TypeError):
-        return _say(False, "expected the truth dict from datagen.make_raw and the list from "
-                           "curation.score_against_truth.")
+        return _say(False, "expected the truth dict `make_raw` returns and the list "
+                           "`score_against_truth` returns.")
     if abs(got_rate - rate) > 1e-9:
         return _say(False, f"the raw data has exact_duplicate rate {got_rate}, not {rate}.")
     if truth.get("seed") == 0:
@@ -90,7 +90,7 @@ def check_shouting_step(fn) -> bool | None:
     letters are not shouting). `dropped` is a list of (row, why) like every step's.
     """
     if pending(fn, hint="count letters with str.isalpha and "
-                           "capitals with str.isupper in course_utils.dataset.datagen.user_text(row)."):
+                           "capitals with str.isupper in the user text (`user_text(row)`)."):
         return None
     rows, shouting = _shouting_cases()
     try:

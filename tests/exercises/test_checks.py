@@ -4,10 +4,12 @@
 import numpy as np
 
 from builders import write_adapter
-from course_utils.dataset.curation import mix
-from course_utils.dataset.datagen import user_text
+from course_utils.dataset.rows import user_text
+from course_utils.dataset.splits import mix
 from course_utils.dataset.load import load_general, load_split
-from course_utils.evaluate.metrics import gate, paired_test, parse_json_object
+from course_utils.evaluate.metrics import parse_json_object
+from course_utils.evaluate.regression_gate import gate
+from course_utils.evaluate.stats import paired_test
 from course_utils.exercises.lesson_01 import (check_exercise_01_basic, check_exercise_01_stretch,
                                               check_exercise_01_variation)
 from course_utils.exercises.lesson_02 import (EXERCISE_02, check_exercise_02_basic,

@@ -3,8 +3,9 @@ assistant's replies (plus their end token) and nothing else."""
 
 import pytest
 
-from course_utils.dataset import datagen
 from course_utils.dataset import chat_format as formatting
+from course_utils.dataset.general_chat import generate_general
+from course_utils.dataset.generate import generate_task_rows
 from course_utils.dataset.load import load_split
 from course_utils.paths import TINY_MODEL_DIR
 
@@ -18,8 +19,8 @@ def tok():
 
 
 def sample_rows():
-    rows = datagen.generate_task_rows(0, {"triage": 6, "moderation": 6, "policy_qa": 6})
-    general = datagen.generate_general(0, 400)
+    rows = generate_task_rows(0, {"triage": 6, "moderation": 6, "policy_qa": 6})
+    general = generate_general(0, 400)
     two_turn = [r for r in general if len(r["messages"]) == 4][:3]
     return rows + general[:6] + two_turn
 
