@@ -11,7 +11,7 @@ Prints, for the tiny base in 4-bit with three adapters:
 
     python scripts/bench_serving.py [--adapter NAME=PATH ...] [--max-tokens 16] [--rounds 3]
 
-Without --adapter it uses three adapters with random weights (course_utils.serve.engine.random_adapters),
+Without --adapter it uses three adapters with random weights (course_utils.serve.adapters.random_adapters),
 which cost what trained ones cost. Ratios are what to compare: absolute times depend on the
 machine and on whatever else runs on it. Each row is the median over `--rounds`.
 
@@ -37,25 +37,27 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=3)
     a = p.parse_args(argv)
 
-    from course_utils.serve import engine as serve
-    from course_utils.serve import http as server
     from course_utils.dataset.load import load_split
+    from course_utils.serve.adapters import random_adapters
+    from course_utils.serve.bench import compare_throughput, switch_latency
+    from course_utils.serve.engine import MultiAdapterModel, torch_threads
+    from course_utils.serve.http import measure_requests, start_server
 
     with tempfile.TemporaryDirectory() as tmp:
-        adapters = dict(item.split("=", 1) for item in a.adapter) or serve.random_adapters(tmp)
-        engine = serve.MultiAdapterModel.load("tiny", adapters)
+        adapters = dict(item.split("=", 1) for item in a.adapter) or random_adapters(tmp)
+        engine = MultiAdapterModel.load("tiny", adapters)
         names = [*engine.adapter_paths, engine.base_name]
         chats = [r["messages"][:-1] for r in load_split("validation")[:a.requests]]
         models = [names[i % len(names)] for i in range(len(chats))]
 
-        lat = [serve.switch_latency(engine) for _ in range(a.rounds)]
-        thr = [serve.compare_throughput(engine, chats, models, max_new_tokens=a.max_tokens)
+        lat = [switch_latency(engine) for _ in range(a.rounds)]
+        thr = [compare_throughput(engine, chats, models, max_new_tokens=a.max_tokens)
                for _ in range(a.rounds)]
-        with serve.torch_threads(1):
+        with torch_threads(1):
             offline = [engine.generate([c], [m], max_new_tokens=a.max_tokens)[0].text
                        for c, m in zip(chats, models)]
-        with server.start_server(engine, port=0) as handle:
-            runs = [server.measure_requests(handle.url, list(zip(models, chats)), concurrency=a.requests,
+        with start_server(engine, port=0) as handle:
+            runs = [measure_requests(handle.url, list(zip(models, chats)), concurrency=a.requests,
                                             max_tokens=a.max_tokens) for _ in range(a.rounds)]
             batches = list(handle.batcher.batches)
 

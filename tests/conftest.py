@@ -9,7 +9,7 @@ import pytest
 def random_adapters(tmp_path_factory):
     """Three rank-8 LoRA adapters with random weights for the tiny base, named after the tasks:
     {"triage": Path, "moderation": Path, "policy_qa": Path}. Built once per test run (~1 s)."""
-    from course_utils.serve.engine import random_adapters as make
+    from course_utils.serve.adapters import random_adapters as make
 
     return make(tmp_path_factory.mktemp("random_adapters"), r=8, alpha=16)
 

@@ -1,27 +1,41 @@
-"""Lesson 07: many adapters on one base, the OpenAI-compatible server, vLLM and merging. `python -m course_utils.serve`."""
+"""Lesson 07: many adapters on one base, the OpenAI-compatible server, vLLM and merging.
+
+    adapters   adapter names and folders; random and trained adapters
+    engine     MultiAdapterModel: one base, N adapters, mixed-adapter batches
+    bench      switch latency, throughput, memory, GPU capacity
+    claim      the seed article's claim, from data/serving_seed_claim.json
+    requests   OpenAI's request, response and error bodies
+    batcher    the one worker thread that owns the model
+    http       the HTTP server and its `openai` client
+    cli        `python -m course_utils.serve` (called by __main__.py; imported by no module)
+    vllm       what vLLM would refuse, and the `vllm serve` command
+    merge      merging an adapter into its base, and exporting the merged model
+
+What this leaves out: streaming and GPU serving (vLLM does both; `vllm` writes its command).
+"""
 
 from course_utils._lazy import lazy_exports
 
 # Public names of this layer -> the module that defines them (see course_utils/__init__.py).
 EXPORTS = {
-    "ADAPTERS_DIR": "engine",
+    "ADAPTERS_DIR": "adapters",
+    "train_task_adapters": "adapters",
+    "SEED_CLAIM": "claim",
     "MultiAdapterModel": "engine",
-    "SEED_CLAIM": "engine",
-    "compare_throughput": "engine",
-    "gpu_adapter_capacity": "engine",
-    "memory_footprint": "engine",
-    "switch_latency": "engine",
-    "train_task_adapters": "engine",
+    "compare_throughput": "bench",
+    "gpu_adapter_capacity": "bench",
+    "memory_footprint": "bench",
+    "switch_latency": "bench",
     "measure_requests": "http",
     "openai_client": "http",
     "start_server": "http",
     "check_adapter": "vllm",
-    "check_export": "vllm",
     "compatibility_report": "vllm",
-    "export_merged": "vllm",
-    "merge_roundtrip": "vllm",
-    "nf4_merge_rounding": "vllm",
     "vllm_command": "vllm",
+    "check_export": "merge",
+    "export_merged": "merge",
+    "merge_roundtrip": "merge",
+    "nf4_merge_rounding": "merge",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, EXPORTS)

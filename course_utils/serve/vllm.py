@@ -1,15 +1,11 @@
-"""Lesson 07: the production path. Will vLLM load these adapters, what is the `vllm serve`
-command, and what changes when an adapter is merged into its base instead?
+"""Lesson 07: the production path. Will vLLM load these adapters, and what is the `vllm serve`
+command that serves them?
 
     check_adapter / compatibility_report   read adapter_config.json and the tensor header of
                  adapter_model.safetensors (no torch needed) and list what vLLM would refuse,
                  each with the field at fault and the fix
     vllm_command `vllm serve BASE --enable-lora --lora-modules name=path ... --max-loras N
                  --max-lora-rank R --max-cpu-loras M`, sized from the adapters themselves
-    merge_roundtrip / nf4_merge_rounding / export_merged / check_export
-                 merge an adapter into an unquantized base and compare logits with the adapter
-                 model; show why merging into a 4-bit base rounds the update away; check that
-                 an exported merged model keeps its chat template and its EOS (it still stops)
 
 vLLM's rules, as read in its source (vllm-project/vllm, 2025-2026; checked for this lesson):
 - `--max-lora-rank` must be one of MaxLoRARanks = 1, 8, 16, 32, 64, 128, 256, 320, 512
@@ -25,7 +21,8 @@ vLLM's rules, as read in its source (vllm-project/vllm, 2025-2026; checked for t
 Docs: https://docs.vllm.ai/en/latest/features/lora/ (the `--lora-modules name=path` form).
 
 What this leaves out: running vLLM (it needs a CUDA GPU); serving a 4-bit bitsandbytes base in
-vLLM (`--quantization bitsandbytes`), which exists but is slower than a bf16 base.
+vLLM (`--quantization bitsandbytes`), which exists but is slower than a bf16 base; merging an
+adapter into its base instead (`course_utils.serve.merge`).
 """
 
 from __future__ import annotations
@@ -35,9 +32,11 @@ import shlex
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping
 
+from course_utils.model.presets import PRESETS
 from course_utils.paths import TINY_MODEL_DIR
+from course_utils.plan import memory as M
 
 # MaxLoRARanks in https://github.com/vllm-project/vllm/blob/main/vllm/config/lora.py (the same
 # list in the v0.14 and later API docs, https://docs.vllm.ai/en/stable/api/vllm/config/lora/)
@@ -99,8 +98,6 @@ def safetensors_shapes(path) -> dict[str, list[int]]:
 
 def _base_id(base) -> str:
     """A comparable name for a base: a preset's Hub id, the tiny model's folder, a resolved path."""
-    from course_utils.model.profiles import PRESETS
-
     text = str(base).strip()
     if text.lower() == "tiny":
         return str(TINY_MODEL_DIR.resolve())
@@ -187,8 +184,6 @@ def _check_tensors(rep: AdapterReport, path: Path, base, add) -> None:
     shapes = safetensors_shapes(st)
     cfg = None
     if base is not None:
-        from course_utils.plan import memory as M
-
         try:
             cfg = M.resolve_config(TINY_MODEL_DIR if str(base).lower() == "tiny" else base)
         except M.MemoryInputError:
@@ -256,8 +251,6 @@ def vllm_command(base, adapters: Mapping[str, str | Path], *, max_loras: int | N
     serializes a mixed batch). max_cpu_loras: adapters kept in CPU memory (>= max_loras).
     --max-lora-rank: the smallest accepted value >= the largest adapter rank. With `check`,
     an adapter vLLM would refuse raises a ValueError that lists the problems."""
-    from course_utils.model.profiles import PRESETS
-
     if not adapters:
         raise ValueError("vllm_command needs at least one adapter: {name: folder}")
     reports = compatibility_report(adapters, base)
@@ -284,199 +277,3 @@ def vllm_command(base, adapters: Mapping[str, str | Path], *, max_loras: int | N
     if max_model_len:
         argv += ["--max-model-len", str(max_model_len)]
     return VllmCommand(argv)
-
-
-# --- merging ----------------------------------------------------------------------------------
-@dataclass
-class MergeCheck:
-    """Lesson 07. Adapter model vs the same adapter merged into its base, on the same prompts."""
-
-    quantization: str
-    max_logit_diff: float      # largest |logit difference| over every position of every prompt
-    logit_scale: float         # largest |logit| seen, to read the difference against
-    same_greedy: bool          # greedy answers identical token for token
-    prompts: int
-
-    def __str__(self) -> str:
-        return (f"merge into a {self.quantization} base: max |logit diff| {self.max_logit_diff:.2e} "
-                f"(logits up to {self.logit_scale:.1f}); greedy answers "
-                f"{'identical' if self.same_greedy else 'DIFFER'} on {self.prompts} prompts")
-
-
-def _prompt_ids(tokenizer, prompt) -> "torch.Tensor":
-    from course_utils.model.load import format_messages
-
-    return tokenizer.apply_chat_template(format_messages(prompt), add_generation_prompt=True,
-                                         return_tensors="pt", return_dict=True)["input_ids"]
-
-
-def _greedy(model, ids, n: int = 16) -> list[int]:
-    out = model.generate(input_ids=ids, attention_mask=ids.new_ones(ids.shape), max_new_tokens=n,
-                         do_sample=False, temperature=None, top_p=None, top_k=None)
-    return out[0, ids.shape[1]:].tolist()
-
-
-def _peft_on(base, adapter_path, quantization):
-    from peft import PeftModel
-
-    from course_utils.model.load import load_model
-    from course_utils.serve.engine import adapter_dir
-
-    model, tokenizer = load_model(base, quantization=quantization)
-    return PeftModel.from_pretrained(model, str(adapter_dir(adapter_path))).eval(), tokenizer
-
-
-def merge_roundtrip(base, adapter_path, prompts: Sequence, quantization: str = "none") -> MergeCheck:
-    """Lesson 07. Logits and greedy answers of the adapter model, then of `merge_and_unload()`.
-
-    Unquantized, a merge is W + (alpha/r)·B·A computed once: equal up to float rounding (~1e-6).
-    Into a 4-bit base, PEFT dequantizes, adds the update and quantizes again (see
-    `nf4_merge_rounding`): the merged model is a different model."""
-    import warnings
-
-    import torch
-
-    model, tok = _peft_on(base, adapter_path, quantization)
-    ids = [_prompt_ids(tok, p) for p in prompts]
-    with torch.no_grad():
-        before = [model(input_ids=i).logits for i in ids]
-        greedy_before = [_greedy(model, i) for i in ids]
-        with warnings.catch_warnings():  # PEFT warns that 4-bit merges round: the lesson shows how much
-            warnings.simplefilter("ignore")
-            merged = model.merge_and_unload()
-        after = [merged(input_ids=i).logits for i in ids]
-        greedy_after = [_greedy(merged, i) for i in ids]
-    diff = max(float((a - b).abs().max()) for a, b in zip(before, after))
-    scale = max(float(a.abs().max()) for a in before)
-    return MergeCheck(quantization, diff, scale, greedy_before == greedy_after, len(ids))
-
-
-def nf4_merge_rounding(base, adapter_path) -> dict:
-    """Lesson 07. Merge ONE 4-bit layer and look at what became of its LoRA update ΔW.
-
-    Returns the layer; the median |ΔW| beside the median |W|; `codes_unchanged`, the share of
-    4-bit codes that are the same after the merge (the update only rescaled their blocks);
-    `update_kept`, how much of ΔW the stored change W'−W carries, <W'−W, ΔW>/|ΔW|² (1 for an
-    exact merge); and `update_rel_error`, |(W'−W) − ΔW| / |ΔW| (0 for an exact merge)."""
-    import warnings
-
-    import torch
-    from peft.tuners.lora import LoraLayer
-    from peft.utils.integrations import dequantize_bnb_weight
-
-    def codes(w):  # two 4-bit codes per stored byte
-        b = w.data.view(torch.uint8).flatten()
-        return torch.stack([b >> 4, b & 15], 1).flatten()
-
-    model, _ = _peft_on(base, adapter_path, "nf4")
-    name, layer = next((n, m) for n, m in model.named_modules() if isinstance(m, LoraLayer))
-    adapter = layer.active_adapters[0]
-    weight = layer.get_base_layer().weight
-    with torch.no_grad():
-        w0, c0 = dequantize_bnb_weight(weight, state=weight.quant_state).float(), codes(weight)
-        delta = layer.get_delta_weight(adapter).float()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            layer.merge(adapter_names=[adapter])
-        merged = layer.get_base_layer().weight
-        w1, c1 = dequantize_bnb_weight(merged, state=merged.quant_state).float(), codes(merged)
-    moved = w1 - w0
-    return dict(layer=name.replace("base_model.model.", ""),
-                median_abs_delta=float(delta.abs().median()), median_abs_weight=float(w0.abs().median()),
-                codes_unchanged=float((c0 == c1).float().mean()),
-                update_kept=float((moved * delta).sum() / (delta * delta).sum()),
-                update_rel_error=float((moved - delta).norm() / delta.norm()))
-
-
-def export_merged(base, adapter_path, out_dir, save_tokenizer: bool = True,
-                  overwrite: bool = False) -> Path:
-    """Lesson 07. Merge the adapter into the unquantized base and save a standalone model folder:
-    weights, config, generation_config.json (with the EOS ids) and, unless told not to, the
-    tokenizer with its chat template. save_tokenizer=False shows what goes missing without it.
-    overwrite=True replaces an earlier export in `out_dir` (a folder holding config.json)."""
-    import shutil
-
-    out = Path(out_dir)
-    if out.exists() and any(out.iterdir()):
-        if not (overwrite and (out / "config.json").is_file()):
-            raise FileExistsError(f"{out} is not empty: pass overwrite=True to replace an earlier "
-                                  f"export, or choose a new folder")
-        shutil.rmtree(out)   # stale files (an old tokenizer) would hide what this export lacks
-    model, tok = _peft_on(base, adapter_path, "none")
-    merged = model.merge_and_unload()
-    merged.save_pretrained(out)
-    if save_tokenizer:
-        tok.save_pretrained(out)
-    return out
-
-
-@dataclass
-class ExportCheck:
-    """Lesson 07. What `check_export` found: problems (empty: fine), and the test generation."""
-
-    folder: Path
-    problems: list[str]
-    stops: bool = False
-    new_tokens: int = 0
-    text: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def __str__(self) -> str:
-        head = f"{'✓' if self.ok else '✗'} {self.folder.name}: "
-        head += (f"chat template and EOS kept; stopped after {self.new_tokens} tokens" if self.ok
-                 else f"{len(self.problems)} problem(s)")
-        return "\n".join([head, *(f"    ✗ {p}" for p in self.problems)])
-
-
-def check_export(folder, reference="tiny", prompt=None, max_new_tokens: int = 64) -> ExportCheck:
-    """Lesson 07. Does the exported model keep the base's chat template and EOS, and does plain
-    `generate` (no eos_token_id passed: what a server does) stop on its own?"""
-    import torch
-    from transformers import AutoTokenizer, GenerationConfig
-
-    from course_utils.model.load import load_model, resolve
-
-    folder = Path(folder)
-    res = ExportCheck(folder, [])
-    try:
-        tok = AutoTokenizer.from_pretrained(folder)
-    except (OSError, ValueError, TypeError):
-        res.problems.append("no tokenizer in the folder: the chat template and EOS token are lost; "
-                            "call tokenizer.save_pretrained(folder) next to the model")
-        return res
-    ref = AutoTokenizer.from_pretrained(resolve(reference).location)
-    if not tok.chat_template:
-        res.problems.append("no chat template: apply_chat_template fails and servers fall back to "
-                            "raw text; copy chat_template.jinja from the base (tokenizer.save_pretrained)")
-    elif tok.chat_template != ref.chat_template:
-        res.problems.append("the chat template differs from the base's: prompts are not formatted "
-                            "as in training")
-    if tok.eos_token != ref.eos_token:
-        res.problems.append(f"EOS token {tok.eos_token!r} differs from the base's {ref.eos_token!r}")
-    try:
-        gen_eos = GenerationConfig.from_pretrained(folder).eos_token_id
-    except OSError:
-        gen_eos = None
-    gen_eos = gen_eos if isinstance(gen_eos, list) else [gen_eos]
-    if ref.eos_token_id not in gen_eos:
-        res.problems.append(f"generation_config.json's eos_token_id {gen_eos} lacks {ref.eos_token!r} "
-                            f"(id {ref.eos_token_id}): generate() will not stop at the end of a turn; "
-                            f"set model.generation_config.eos_token_id before saving")
-    if prompt is None:
-        from course_utils.dataset.load import load_split
-
-        prompt = load_split("validation")[0]["messages"][:-1]
-    model, _ = load_model(folder, quantization="none")
-    ids = _prompt_ids(tok if tok.chat_template else ref, prompt)
-    with torch.no_grad():
-        out = model.generate(input_ids=ids, attention_mask=ids.new_ones(ids.shape),
-                             max_new_tokens=max_new_tokens, do_sample=False)
-    new = out[0, ids.shape[1]:].tolist()
-    res.stops = len(new) < max_new_tokens or (bool(new) and new[-1] in gen_eos)  # ended on an EOS
-    res.new_tokens, res.text = len(new), tok.decode(new, skip_special_tokens=True)
-    if not res.stops:
-        res.problems.append(f"generation did not stop within {max_new_tokens} tokens")
-    return res

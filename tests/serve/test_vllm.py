@@ -14,7 +14,7 @@ import pytest
 from course_utils.plan import memory as M
 from course_utils.serve import vllm as V
 from course_utils.paths import TINY_MODEL_DIR
-from course_utils.model.profiles import PRESETS
+from course_utils.model.presets import PRESETS
 
 from builders import TINY, write_adapter
 

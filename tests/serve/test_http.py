@@ -1,14 +1,11 @@
-"""Lesson 07's OpenAI-compatible server, driven by the official `openai` client on a free loopback
-port: concurrent mixed-adapter requests get exactly their adapter's offline greedy answer; bad
-requests get 4xx error JSON and the server keeps answering; it binds 127.0.0.1 and stops cleanly."""
+"""Lesson 07's OpenAI-compatible server, in this process, driven by the official `openai` client
+on a free loopback port: concurrent mixed-adapter requests get exactly their adapter's offline
+greedy answer; bad requests get 4xx error JSON with `param` and `code` and the server keeps
+answering; it binds 127.0.0.1 and stops cleanly. test_cli.py runs the same bad requests against
+`python -m course_utils.serve`."""
 
 import json
-import re
-import select
 import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -16,9 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 import openai
 import pytest
 
-from course_utils.serve import engine as serve
-from course_utils.serve import http as server
 from course_utils.dataset.load import load_split
+from course_utils.serve import http as server
+
+from bad_requests import CASES, assert_openai_error
+
+pytestmark = pytest.mark.slow   # the tiny model in 4-bit and a server on a loopback port
 
 MAX_TOKENS = 10
 
@@ -99,35 +99,26 @@ def test_stop_strings_cut_the_answer(engine, client, requests_and_answers):
     assert r.choices[0].message.content == text[:text.find(stop)] and r.choices[0].finish_reason == "stop"
 
 
-@pytest.mark.parametrize("kwargs, status, param", [
-    (dict(model="no-such-adapter"), 404, "model"),
-    (dict(max_tokens=0), 400, "max_tokens"),
-    (dict(max_tokens=10_000), 400, "max_tokens"),
-    (dict(temperature=5), 400, "temperature"),
-    (dict(n=2), 400, "n"),
-    (dict(stream=True), 400, "stream"),
-    (dict(messages=[{"role": "wizard", "content": "hi"}]), 400, "messages[0].role"),
-    (dict(messages=[{"role": "user", "content": "word " * 1200}]), 400, "messages"),
-])
+@pytest.mark.parametrize("kwargs, status, param, code", CASES)
 def test_bad_requests_get_openai_error_json_and_the_server_keeps_serving(client, requests_and_answers,
-                                                                        kwargs, status, param):
+                                                                        kwargs, status, param, code):
     reqs, offline = requests_and_answers
     args = {**dict(model=reqs[1][0], messages=reqs[1][1], max_tokens=MAX_TOKENS), **kwargs}
     with pytest.raises(openai.APIStatusError) as info:
         client.chat.completions.create(**args)
-    err = info.value
-    assert err.status_code == status and err.body["param"] == param and err.body["message"]
-    if param == "messages":
-        assert err.body["code"] == "context_length_exceeded"
+    assert_openai_error(info.value, status, param, code)
     again = client.chat.completions.create(model=reqs[1][0], messages=reqs[1][1], max_tokens=MAX_TOKENS)
     assert again.choices[0].message.content == offline[1]
 
 
 def test_malformed_bodies_and_routes(running, requests_and_answers):
     url = running.url
-    for body in (b"{not json", b"[1, 2]", b'{"messages": []}', b"\xff\xfe"):
+    for body, param, code in ((b"{not json", None, "invalid_json"), (b"[1, 2]", None, "invalid_type"),
+                              (b'{"messages": []}', "model", "missing_required_parameter"),
+                              (b"\xff\xfe", None, "invalid_json")):
         status, payload = post_raw(url, "/chat/completions", body)
         assert status == 400 and payload["error"]["type"] == "invalid_request_error", body
+        assert (payload["error"]["param"], payload["error"]["code"]) == (param, code), payload
     with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:   # no Content-Length
         sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\r\n")
         assert sock.recv(200).startswith(b"HTTP/1.1 411")
@@ -149,38 +140,3 @@ def test_stop_is_clean_and_idempotent(engine):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     with pytest.raises(ValueError, match="max_batch"):
         server.start_server(engine, max_batch=0)
-
-
-def test_cli_serves_then_stops_on_sigterm(random_adapters):
-    """`python -m course_utils.serve ...` in a subprocess: it answers, then exits 0 on SIGTERM."""
-    cmd = [sys.executable, "-m", "course_utils.serve", "--base", "tiny", "--port", "0",
-           *(f"--adapter={n}={p}" for n, p in random_adapters.items())]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        url, deadline, seen = None, time.time() + 120, []
-        while url is None and time.time() < deadline and proc.poll() is None:
-            if select.select([proc.stdout], [], [], 1)[0]:
-                line = proc.stdout.readline()
-                seen.append(line)
-                m = re.search(r"(http://127\.0\.0\.1:\d+/v1)", line)
-                url = m.group(1) if m else None
-        assert url, f"the server did not start: {''.join(seen)[-2000:]}"
-        r = server.openai_client(url).chat.completions.create(
-            model="policy_qa", messages=[{"role": "user", "content": "Hi"}], max_tokens=4)
-        assert r.model == "policy_qa"
-        proc.terminate()
-        assert proc.wait(timeout=30) == 0
-        assert "Server stopped." in proc.stdout.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-
-def test_cli_rejects_bad_adapter_arguments(tmp_path, capsys):
-    for arg in ("no-equals-sign", "__base__=x", f"a={tmp_path}"):
-        with pytest.raises(SystemExit) as info:
-            serve.main(["--adapter", arg])
-        assert info.value.code == 2
-    err = capsys.readouterr().err
-    assert "NAME=PATH" in err and "not usable" in err and "adapter_config.json" in err
