@@ -1,8 +1,9 @@
 # The course's entry points. Each target creates .venv/ first when it is missing.
 #   make course   run every notebook in order on this machine's profile; executed copies + HTML in build/
-#   make test     unit tests + every notebook under nbmake (what CI runs)
-#   make lab      open JupyterLab on the course
-.PHONY: course test lab setup lock strip clean tiny-model
+#   make test       every test + every notebook under nbmake (what CI runs)
+#   make test-fast  the fast tier while you work: no test marked slow, no notebook (under 2 minutes)
+#   make lab        open JupyterLab on the course
+.PHONY: course test test-fast lab setup lock strip clean tiny-model
 
 PY := .venv/bin/python
 
@@ -14,6 +15,9 @@ course: setup
 
 test: setup
 	@$(PY) -m pytest tests --nbmake --nbmake-kernel=python3 --nbmake-timeout=900 notebooks $(PYTEST_ARGS)
+
+test-fast: setup
+	@$(PY) -m pytest tests -m "not slow and not gpu" $(PYTEST_ARGS)
 
 lab: setup
 	@$(PY) -m jupyter lab --notebook-dir=. notebooks/00_setup.ipynb

@@ -2,7 +2,7 @@
 
 The folders are the layers, lowest first (``tests/test_layering.py`` enforces them):
 
-    paths, quiet, sysinfo, errors, tasks, published    the ground floor: no torch, no course imports above
+    _lazy, paths, noise, errors, tasks, sysinfo        the ground floor: no torch, no course imports above
     plan/       lessons 01-03: prices, costs, decisions, GPU memory          (no torch)
     dataset/    lesson 04: generate, load, curate, split, chat-format data   (no torch)
     model/      profiles, presets, the one loader, the embedded tiny model
@@ -32,7 +32,7 @@ LAYERS = ("plan", "dataset", "model", "training", "evaluate", "serve", "exercise
 GROUND = {
     "REPO_ROOT": "paths",
     "TINY_MODEL_DIR": "paths",
-    "quiet": "quiet",
+    "quiet": "noise",
     "package_versions": "sysinfo",
     "resources": "sysinfo",
     "version_mismatches": "sysinfo",
@@ -66,7 +66,9 @@ def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value   # later look-ups skip __getattr__
+    return value
 
 
 def __dir__():

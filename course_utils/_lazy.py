@@ -11,6 +11,7 @@ What this leaves out: re-exporting submodules themselves (import them by their f
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Callable, Mapping
 
 
@@ -23,6 +24,7 @@ def lazy_exports(package: str, exports: Mapping[str, str]) -> tuple[Callable, Ca
         except KeyError:
             raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
         value = getattr(importlib.import_module(f"{package}.{module}"), name)
+        sys.modules[package].__dict__[name] = value   # later look-ups skip __getattr__
         return value
 
     def __dir__():

@@ -60,3 +60,31 @@ def test_no_tokens_or_machine_paths(path):
     assert not re.search(r"hf_[A-Za-z0-9]{30,}", text), f"{path.name} contains what looks like a Hub token"
     for bad in ("/work/", "/root/", "/home/", "/Users/"):
         assert bad not in text, f"{path.name} contains the machine path {bad!r}"
+
+
+IMPORT_LINE = re.compile(r"^\s*(?:from\s+(course_utils[\w.]*)\s+import|import\s+(course_utils[\w.]*))", re.M)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lessons_import_only_the_public_api(path):
+    """Notebooks use `from course_utils import ...` (the names of docs/api.md), never a module
+    path inside the package and never a short module alias."""
+    code = "\n".join(_sources(_nb(path), "code"))
+    deep = [m.group(1) or m.group(2) for m in IMPORT_LINE.finditer(code) if (m.group(1) or m.group(2)) != "course_utils"]
+    assert not deep, f"{path.name} imports {deep}: import the names from `course_utils` instead"
+    aliases = re.findall(r"^\s*import\s+[\w.]+\s+as\s+([A-Za-z])\b", code, re.M)
+    aliases += re.findall(r"^\s*from\s+[\w.]+\s+import\s+[\w]+\s+as\s+([A-Za-z])\b", code, re.M)
+    assert not aliases, f"{path.name} uses single-letter module aliases {aliases}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_name_a_lesson_imports_is_public(path):
+    import course_utils
+
+    code = "\n".join(_sources(_nb(path), "code"))
+    names = []
+    for m in re.finditer(r"from course_utils import (?:\(([^)]*)\)|([^(\n]+))", code):
+        found = (m.group(1) or m.group(2)).split("#")[0] if m.group(2) else m.group(1)
+        names += [n.strip().split(" as ")[0] for n in found.replace("\n", ",").split(",") if n.strip()]
+    missing = [n for n in names if n not in course_utils.__all__]
+    assert names and not missing, f"{path.name} imports {missing}, which are not in course_utils.__all__"

@@ -10,7 +10,8 @@ from course_utils.exercises.check import pending, verdict
 
 import numpy as np
 
-from course_utils.evaluate.metrics import GateError, paired_test
+from course_utils.evaluate.regression_gate import GateError
+from course_utils.evaluate.stats import paired_test
 
 
 def _say(ok: bool, msg: str) -> bool:

@@ -1,44 +1,55 @@
-"""Lessons 01-03: prices, costs, the decision rules and GPU-memory arithmetic. Imports no torch."""
+"""Lessons 01-03: prices, costs, the decision rules and GPU-memory arithmetic. Imports no torch.
+
+    prices          data/prices.csv, checked, and the look-ups on it
+    costs/          training, hosting, TCO and break-even arithmetic (a package, by topic)
+    decide          the decision framework of lesson 01
+    memory/         GPU memory of fine-tuning and serving (a package, by topic)
+    published       published figures with their source and date (data/*.csv)
+    datafiles       reading the CSV data files, with errors that name file, line and field
+    tensor_bytes    the bytes real tensors hold (duck-typed)
+
+What this leaves out: anything that needs torch (the model layer and above).
+"""
 
 from course_utils._lazy import lazy_exports
 
 # Public names of this layer -> the module that defines them (see course_utils/__init__.py).
 EXPORTS = {
-    "add": "costs",
-    "api_cost_per_query_for": "costs",
-    "assumption": "costs",
-    "break_even_monthly_queries": "costs",
-    "compare_offers": "costs",
-    "cumulative_costs": "costs",
-    "dataset_tokens": "costs",
-    "gpu_training_cost": "costs",
-    "low_high": "costs",
-    "managed_training_cost": "costs",
-    "money": "costs",
-    "monthly_hosting_cost": "costs",
-    "rate_of": "costs",
-    "seed_examples": "costs",
-    "throughput_for": "costs",
-    "total_cost_of_ownership": "costs",
-    "training_hours": "costs",
+    "add": "costs.amounts",
+    "api_cost_per_query_for": "costs.break_even",
+    "assumption": "costs.assumptions",
+    "break_even_monthly_queries": "costs.break_even",
+    "compare_offers": "costs.offers",
+    "cumulative_costs": "costs.break_even",
+    "dataset_tokens": "costs.training",
+    "gpu_training_cost": "costs.training",
+    "low_high": "costs.amounts",
+    "managed_training_cost": "costs.training",
+    "money": "costs.amounts",
+    "monthly_hosting_cost": "costs.hosting",
+    "rate_of": "costs.amounts",
+    "seed_examples": "costs.worked_examples",
+    "throughput_for": "costs.throughput",
+    "total_cost_of_ownership": "costs.hosting",
+    "training_hours": "costs.training",
     "default_break_even": "decide",
     "load_rules": "decide",
     "method_comparison": "decide",
     "method_sources": "decide",
     "recommend": "decide",
-    "GB": "memory",
-    "GIB": "memory",
-    "claim_verdict": "memory",
-    "estimate_inference_memory": "memory",
-    "estimate_training_memory": "memory",
-    "fits_verdict": "memory",
-    "load_measurements": "memory",
-    "lora_param_count": "memory",
-    "max_adapters_that_fit": "memory",
-    "measured_training_bytes": "memory",
-    "pick_gpu": "memory",
-    "resolve_config": "memory",
-    "validate_against_measurements": "memory",
+    "GB": "memory.inputs",
+    "GIB": "memory.inputs",
+    "claim_verdict": "memory.claims",
+    "estimate_inference_memory": "memory.inference",
+    "estimate_training_memory": "memory.estimate",
+    "fits_verdict": "memory.claims",
+    "load_measurements": "memory.validate",
+    "lora_param_count": "memory.lora",
+    "max_adapters_that_fit": "memory.inference",
+    "measured_training_bytes": "memory.measure",
+    "pick_gpu": "memory.pick",
+    "resolve_config": "memory.configs",
+    "validate_against_measurements": "memory.validate",
     "find_price": "prices",
     "load_prices": "prices",
     "max_age_days_setting": "prices",

@@ -17,10 +17,12 @@ managed API) and the reasons, each naming the rule that produced it:
     lora_fits             >= 24 GB of GPU memory                         LoRA (faster than QLoRA)
     qlora_default         otherwise                                     QLoRA on one rented GPU
 
-Thresholds and their sources live in `data/decide_rules.yaml`; the break-even volume is
-computed from `data/prices.csv` by `course_utils.plan.costs`. What this leaves out: model size
-(a 7B-8B model is assumed, as in the seeds), latency and privacy constraints, and quality
-targets — the lesson says what to weigh by hand.
+Thresholds and their sources live in `data/decide_rules.yaml`, the quality figures the
+reasons quote in `data/published_figures.csv`; the break-even volume is computed from
+`data/prices.csv` by `course_utils.plan.costs`.
+
+What this leaves out: model size (a 7B-8B model is assumed, as in the seeds), latency and
+privacy constraints, and quality targets — the lesson says what to weigh by hand.
 """
 
 from __future__ import annotations
@@ -29,9 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from course_utils.plan import costs
+from course_utils.errors import DataFileError
 from course_utils.paths import data_path
-from course_utils.plan.prices import DataFileError, PriceRow, find_price, load_prices
+from course_utils.plan.costs.amounts import CostInputError, low_high
+from course_utils.plan.costs.assumptions import assumption
+from course_utils.plan.costs.break_even import api_cost_per_query_for, break_even_monthly_queries
+from course_utils.plan.costs.hosting import monthly_hosting_cost
+from course_utils.plan.costs.throughput import throughput_for
+from course_utils.plan.prices import PriceRow, find_price, load_prices
+from course_utils.plan.published import published_figure
 
 APPROACHES = ("prompting", "RAG", "fine-tuning", "RAG + fine-tuning")
 METHODS = ("QLoRA", "LoRA", "full", "managed API")
@@ -79,7 +87,7 @@ class Recommendation:
 
 
 def load_rules(path: str | Path | None = None) -> dict:
-    """Read and check `data/decide_rules.yaml`; errors name the file and the key."""
+    """Lesson 01. Read and check `data/decide_rules.yaml`; errors name the file and the key."""
     import yaml  # PyYAML, pinned in requirements.txt
 
     path = Path(path) if path is not None else data_path("decide_rules.yaml")
@@ -121,7 +129,7 @@ def load_rules(path: str | Path | None = None) -> dict:
 
 def default_break_even(rules: dict | None = None,
                        prices: Sequence[PriceRow] | None = None) -> float:
-    """Queries/month at which the rules' self-hosted GPU (all month) matches the rules' API.
+    """Lesson 01. Queries/month at which the rules' self-hosted GPU (all month) matches the rules' API.
 
     With the shipped data: a RunPod Community A100 at $1.64/hour x 720 hours against
     GPT-4.1 mini with 500 input + 200 output tokens per query.
@@ -131,12 +139,12 @@ def default_break_even(rules: dict | None = None,
     be = rules["break_even"]
     gpu = find_price(be["self_hosted_gpu"]["provider"], be["self_hosted_gpu"]["item"],
                      "$/hour", rows=prices)
-    hours = costs.low_high(costs.assumption("hours_per_month"))[0]
-    monthly = costs.monthly_hosting_cost(gpu.price_low, hours)
-    per_query = costs.api_cost_per_query_for(be["api_model"]["provider"], be["api_model"]["item"],
-                                             be["input_tokens_per_query"],
-                                             be["output_tokens_per_query"], rows=prices)
-    return float(costs.break_even_monthly_queries(monthly, per_query))
+    hours = low_high(assumption("hours_per_month"))[0]
+    monthly = monthly_hosting_cost(gpu.price_low, hours)
+    per_query = api_cost_per_query_for(be["api_model"]["provider"], be["api_model"]["item"],
+                                       be["input_tokens_per_query"],
+                                       be["output_tokens_per_query"], rows=prices)
+    return float(break_even_monthly_queries(monthly, per_query))
 
 
 def _offer(entry: dict, prices: Sequence[PriceRow]) -> PriceRow:
@@ -158,43 +166,13 @@ def _count(name: str, x, *, allow_none=False):
     return x
 
 
-def recommend(knowledge_stable: bool, format_or_style_problem: bool, clean_examples: int,
-              monthly_queries: float, can_run_open_weights: bool, *,
-              gpu_vram_gb: float | None = None, max_quality: bool = False,
-              break_even_queries: float | None = None, rules: dict | None = None,
-              prices: Sequence[PriceRow] | None = None) -> Recommendation:
-    """Prompting, RAG, fine-tuning or both — and how — with the rule behind each step. Lesson 01.
-
-    knowledge_stable: do the facts the answers depend on stay put (change less than monthly)?
-    format_or_style_problem: does prompting fail to hold the output format, style or register?
-    clean_examples: how many clean, labelled examples of the task you own.
-    monthly_queries: expected production queries per month.
-    can_run_open_weights: may you run an open-weight model on hardware you rent or own?
-    gpu_vram_gb: memory of the GPU you can rent (None: unknown, QLoRA is the safe default).
-    max_quality: the last few points of quality justify full fine-tuning's cost.
-    break_even_queries: override the volume threshold (default: `default_break_even()`).
-    """
-    knowledge_stable = _flag("knowledge_stable", knowledge_stable)
-    format_problem = _flag("format_or_style_problem", format_or_style_problem)
-    open_weights = _flag("can_run_open_weights", can_run_open_weights)
-    max_quality = _flag("max_quality", max_quality)
-    clean_examples = _count("clean_examples", clean_examples)
-    monthly_queries = _count("monthly_queries", monthly_queries)
-    gpu_vram_gb = _count("gpu_vram_gb", gpu_vram_gb, allow_none=True)
-    if gpu_vram_gb == 0:
-        raise DecisionInputError("argument 'gpu_vram_gb' must be > 0 or None (unknown), got 0")
-    rules = load_rules() if rules is None else rules
-    prices = load_prices() if prices is None else prices
-    if break_even_queries is None:
-        break_even_queries = default_break_even(rules, prices)
-    else:
-        break_even_queries = _count("break_even_queries", break_even_queries)
-
+def _behaviour_and_data(knowledge_stable: bool, format_problem: bool, clean_examples: float,
+                        rules: dict, reasons: list[Reason],
+                        break_even_queries: float) -> Recommendation | None:
+    """Questions 1-3 (knowledge, format/style, data), adding their reasons to `reasons`: the
+    recommendation when they end the walk (no fine-tuning), else None."""
     lo, hi = rules["min_clean_examples"]["low"], rules["min_clean_examples"]["high"]
     src_data = rules["min_clean_examples"].get("source", "")
-    src_vram = rules["method_vram_gb"].get("source", "")
-    src_volume = rules["break_even"].get("source", "")
-    reasons: list[Reason] = []
 
     # 1. knowledge: facts that move belong in retrieval, whatever else happens
     if not knowledge_stable:
@@ -231,21 +209,52 @@ def recommend(knowledge_stable: bool, format_or_style_problem: bool, clean_examp
         reasons.append(Reason("few_examples",
                               f"{clean_examples:,} clean examples is enough to try, but at the "
                               f"low end (~{lo:,}–{hi:,}); quality beats quantity.", src_data))
+    return None
+
+
+def recommend(knowledge_stable: bool, format_or_style_problem: bool, clean_examples: int,
+              monthly_queries: float, can_run_open_weights: bool, *,
+              gpu_vram_gb: float | None = None, max_quality: bool = False,
+              break_even_queries: float | None = None, rules: dict | None = None,
+              prices: Sequence[PriceRow] | None = None) -> Recommendation:
+    """Lesson 01. Prompting, RAG, fine-tuning or both — and how — with the rule behind each step.
+
+    knowledge_stable: do the facts the answers depend on stay put (change less than monthly)?
+    format_or_style_problem: does prompting fail to hold the output format, style or register?
+    clean_examples: how many clean, labelled examples of the task you own.
+    monthly_queries: expected production queries per month.
+    can_run_open_weights: may you run an open-weight model on hardware you rent or own?
+    gpu_vram_gb: memory of the GPU you can rent (None: unknown, QLoRA is the safe default).
+    max_quality: the last few points of quality justify full fine-tuning's cost.
+    break_even_queries: override the volume threshold (default: `default_break_even()`).
+    """
+    knowledge_stable = _flag("knowledge_stable", knowledge_stable)
+    format_problem = _flag("format_or_style_problem", format_or_style_problem)
+    open_weights = _flag("can_run_open_weights", can_run_open_weights)
+    max_quality = _flag("max_quality", max_quality)
+    clean_examples = _count("clean_examples", clean_examples)
+    monthly_queries = _count("monthly_queries", monthly_queries)
+    gpu_vram_gb = _count("gpu_vram_gb", gpu_vram_gb, allow_none=True)
+    if gpu_vram_gb == 0:
+        raise DecisionInputError("argument 'gpu_vram_gb' must be > 0 or None (unknown), got 0")
+    rules = load_rules() if rules is None else rules
+    prices = load_prices() if prices is None else prices
+    if break_even_queries is None:
+        break_even_queries = default_break_even(rules, prices)
+    else:
+        break_even_queries = _count("break_even_queries", break_even_queries)
+
+    reasons: list[Reason] = []
+    stop = _behaviour_and_data(knowledge_stable, format_problem, clean_examples, rules, reasons,
+                               break_even_queries)
+    if stop is not None:
+        return stop
+    src_volume = rules["break_even"].get("source", "")
     approach = "fine-tuning" if knowledge_stable else "RAG + fine-tuning"
 
     # 4./5. who runs the weights, and does the volume pay for a GPU running all month?
     if not open_weights:
-        offer = _offer(rules["managed_api_default"], prices)
-        closed = sorted({r.provider for r in prices
-                         if r.kind == "managed_training" and r.closed_to_new_users})
-        reasons.append(Reason("no_open_weights",
-                              "Open-weight models are not an option, so a managed fine-tuning "
-                              f"API: {offer.label()} at {offer.formatted()}."
-                              + (f" Closed to new users (data/prices.csv): {', '.join(closed)}."
-                                 if closed else ""),
-                              rules["managed_api_default"].get("source", "")))
-        return Recommendation(approach, "managed API", tuple(reasons), break_even_queries,
-                              managed_offer=offer.label())
+        return _managed(approach, reasons, break_even_queries, rules, prices)
     if monthly_queries < break_even_queries:
         offer = _offer(rules["open_weights_managed_default"], prices)
         reasons.append(Reason("low_volume",
@@ -261,26 +270,56 @@ def recommend(knowledge_stable: bool, format_or_style_problem: bool, clean_examp
                           f"{break_even_queries:,.0f} at which a GPU rented all month costs less "
                           "than the per-token API: self-host the fine-tuned open-weight model.",
                           src_volume))
-    if max_quality and gpu_vram_gb is not None and gpu_vram_gb >= rules["method_vram_gb"]["full"]:
+    method, reason = _method(gpu_vram_gb, max_quality, rules)
+    return Recommendation(approach, method, tuple(reasons + [reason]), break_even_queries)
+
+
+def _managed(approach: str, reasons: list[Reason], break_even_queries: float, rules: dict,
+             prices: Sequence[PriceRow]) -> Recommendation:
+    """No open weights: the rules' managed fine-tuning API."""
+    offer = _offer(rules["managed_api_default"], prices)
+    closed = sorted({r.provider for r in prices
+                     if r.kind == "managed_training" and r.closed_to_new_users})
+    reasons.append(Reason("no_open_weights",
+                          "Open-weight models are not an option, so a managed fine-tuning "
+                          f"API: {offer.label()} at {offer.formatted()}."
+                          + (f" Closed to new users (data/prices.csv): {', '.join(closed)}."
+                             if closed else ""),
+                          rules["managed_api_default"].get("source", "")))
+    return Recommendation(approach, "managed API", tuple(reasons), break_even_queries,
+                          managed_offer=offer.label())
+
+
+def _percent(name: str) -> str:
+    """A quality figure of data/published_figures.csv as '90–95%'."""
+    f = published_figure(name)
+    return f"{f.low:g}%" if f.low == f.high else f"{f.low:g}–{f.high:g}%"
+
+
+def _method(gpu_vram_gb: float | None, max_quality: bool, rules: dict) -> tuple[str, Reason]:
+    """Full, LoRA or QLoRA on a self-hosted GPU, by the GPU memory at hand."""
+    vram = rules["method_vram_gb"]
+    if max_quality and gpu_vram_gb is not None and gpu_vram_gb >= vram["full"]:
         method, rule, text = "full", "full_fine_tuning", (
             f"You need the last few points of quality and have {gpu_vram_gb:g} GB: full "
-            "fine-tuning updates every weight (LoRA/QLoRA keep ~90–95% of its quality).")
-    elif gpu_vram_gb is not None and gpu_vram_gb >= rules["method_vram_gb"]["lora"]:
+            f"fine-tuning updates every weight (LoRA keeps ~{_percent('lora_quality_vs_full')}, "
+            f"QLoRA ~{_percent('qlora_quality_vs_full')} of its quality).")
+    elif gpu_vram_gb is not None and gpu_vram_gb >= vram["lora"]:
         method, rule, text = "LoRA", "lora_fits", (
             f"{gpu_vram_gb:g} GB holds a 16-bit 7B base: LoRA trains faster than QLoRA "
             "(no dequantization) at the same adapter size.")
     else:
         method, rule, text = "QLoRA", "qlora_default", (
-            "QLoRA (4-bit base + LoRA) fits a 7B model on one 24 GB or smaller GPU, at ~90–95% "
-            "of full fine-tuning's quality: the default for most teams."
+            f"QLoRA (4-bit base + LoRA) fits a 7B model on one {vram['lora']} GB or smaller GPU, "
+            f"at ~{_percent('qlora_quality_vs_full')} of full fine-tuning's quality: the default "
+            "for most teams."
             + ("" if gpu_vram_gb is None else f" ({gpu_vram_gb:g} GB is below LoRA's ~"
-                                              f"{rules['method_vram_gb']['lora']} GB.)"))
-    reasons.append(Reason(rule, text, src_vram))
-    return Recommendation(approach, method, tuple(reasons), break_even_queries)
+                                              f"{vram['lora']} GB.)"))
+    return method, Reason(rule, text, vram.get("source", ""))
 
 
 def method_comparison(path: str | Path | None = None, gpu: str = "RTX 4090") -> list[dict]:
-    """The four methods side by side (lesson 01): the seeds' claims from
+    """Lesson 01. The four methods side by side: the seeds' claims from
     `data/decide_methods.yaml`, each tagged with its article, plus the published single-GPU
     training throughput on `gpu` from `data/throughput.csv` where there is one."""
     import yaml
@@ -308,10 +347,10 @@ def method_comparison(path: str | Path | None = None, gpu: str = "RTX 4090") -> 
         measured = ""
         if m.get("throughput_method"):
             try:
-                t = costs.throughput_for(gpu, m["throughput_method"])
+                t = throughput_for(gpu, m["throughput_method"])
                 measured = (f"{t.tokens_per_second_per_gpu:,.0f} tokens/s on one {gpu} "
                             f"({t.model}; {t.source_name}, {t.date})")
-            except costs.CostInputError:
+            except CostInputError:
                 measured = f"no published figure for {gpu}"
         rows.append({"method": m["name"], "what trains": m["what_trains"],
                      "GPU memory, 7B (claims)": claims("memory_7b"),
@@ -321,7 +360,7 @@ def method_comparison(path: str | Path | None = None, gpu: str = "RTX 4090") -> 
 
 
 def method_sources(path: str | Path | None = None) -> dict[str, str]:
-    """The article each tag of `method_comparison` stands for."""
+    """Lesson 01. The article each tag of `method_comparison` stands for."""
     import yaml
 
     path = Path(path) if path is not None else data_path("decide_methods.yaml")

@@ -30,20 +30,19 @@ Prices go stale quickly (GPU rental moved ~40% in a year, per the seeds): `price
 tells a lesson which rows are older than a configurable age (default 180 days, or the
 `COURSE_PRICE_MAX_AGE_DAYS` environment variable).
 
-What this module leaves out: currency conversion (everything is US dollars) and taxes.
+What this leaves out: currency conversion (everything is US dollars) and taxes.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from course_utils.paths import data_path
+from course_utils.plan.datafiles import address, fail, iso_date, number, read_rows, require
 
 COLUMNS: tuple[str, ...] = (
     "provider", "item", "kind", "unit", "value", "low", "high", "vram_gb",
@@ -61,28 +60,6 @@ KINDS: dict[str, tuple[str, ...]] = {
 CLOSED_TAG = "[closed to new users]"
 DEFAULT_MAX_AGE_DAYS = 180
 MAX_AGE_ENV = "COURSE_PRICE_MAX_AGE_DAYS"
-
-
-class DataFileError(ValueError):
-    """A course data file (prices, throughput, assumptions) that cannot be trusted.
-
-    The message names the file, the line and the field, and says how to fix it.
-    """
-
-    def __init__(self, path: Path | str, line: int | None, field: str | None, message: str):
-        self.path = str(path)
-        self.line = line
-        self.field = field
-        where = self.path
-        if line is not None:
-            where += f", line {line} (data row {line - 1})" if line > 1 else ", line 1 (header)"
-        if field is not None:
-            where += f", field '{field}'"
-        super().__init__(f"{where}: {message}")
-
-
-class PriceFileError(DataFileError):
-    """A prices file that cannot be trusted: names the file, the line and the field."""
 
 
 class UnknownPriceError(ValueError):
@@ -179,123 +156,63 @@ def default_prices_path() -> Path:
     return data_path("prices.csv")
 
 
-def _parse_number(path, line, field, text, *, positive=False) -> float | None:
-    text = text.strip()
-    if text == "":
-        return None
-    try:
-        x = float(text)
-    except ValueError:
-        raise PriceFileError(
-            path, line, field,
-            f"{text!r} is not a number. Write a plain number such as 1.64 (no '$', no unit, "
-            "'.' as the decimal point).") from None
-    if not math.isfinite(x) or x < 0 or (positive and x == 0):
-        need = "a number > 0" if positive else "a number >= 0"
-        raise PriceFileError(path, line, field, f"{text!r} is not {need}.")
-    return x
-
-
-def _parse_row(path: Path, line: int, raw: dict[str, str]) -> PriceRow:
-    cell = {k: (raw.get(k) or "").strip() for k in COLUMNS}
-    for field in ("provider", "item", "kind", "unit", "as_of", "source_name", "source_url"):
-        if not cell[field]:
-            raise PriceFileError(path, line, field, "is empty; every row needs it.")
+def _parse_row(path: Path, line: int, cell: dict[str, str]) -> PriceRow:
+    require(path, line, cell, ("provider", "item", "kind", "unit", "as_of", "source_name",
+                               "source_url"))
     kind = cell["kind"]
     if kind not in KINDS:
-        raise PriceFileError(path, line, "kind",
-                             f"{kind!r} is not a known kind; use one of {sorted(KINDS)}.")
+        raise fail(path, line, "kind", f"{kind!r} is not a known kind; use one of {sorted(KINDS)}.")
     if cell["unit"] not in KINDS[kind]:
-        raise PriceFileError(path, line, "unit",
-                             f"{cell['unit']!r} is not a unit for kind {kind!r}; "
-                             f"use one of {list(KINDS[kind])}.")
-    value = _parse_number(path, line, "value", cell["value"])
-    low = _parse_number(path, line, "low", cell["low"])
-    high = _parse_number(path, line, "high", cell["high"])
+        raise fail(path, line, "unit", f"{cell['unit']!r} is not a unit for kind {kind!r}; "
+                                       f"use one of {list(KINDS[kind])}.")
+    value, low, high = (number(path, line, f, cell[f], positive=False, optional=True)
+                        for f in ("value", "low", "high"))
     if value is not None and (low is not None or high is not None):
-        raise PriceFileError(path, line, "value",
-                             "both a value and a low/high range are given; keep one of them.")
+        raise fail(path, line, "value",
+                   "both a value and a low/high range are given; keep one of them.")
     if value is None:
         if low is None and high is None:
-            raise PriceFileError(path, line, "value",
-                                 "no price: fill 'value', or both 'low' and 'high'.")
+            raise fail(path, line, "value", "no price: fill 'value', or both 'low' and 'high'.")
         if low is None or high is None:
-            missing = "low" if low is None else "high"
-            raise PriceFileError(path, line, missing,
-                                 "a range needs both 'low' and 'high'; this one is empty.")
+            raise fail(path, line, "low" if low is None else "high",
+                       "a range needs both 'low' and 'high'; this one is empty.")
         if low > high:
-            raise PriceFileError(path, line, "low", f"low ({low:g}) is above high ({high:g}).")
-    vram = _parse_number(path, line, "vram_gb", cell["vram_gb"], positive=True)
+            raise fail(path, line, "low", f"low ({low:g}) is above high ({high:g}).")
+    vram = number(path, line, "vram_gb", cell["vram_gb"], optional=True)
     if kind == "gpu_rental" and vram is None:
-        raise PriceFileError(path, line, "vram_gb",
-                             "is empty; a gpu_rental row needs the GPU's memory in GB (e.g. 80).")
-    try:
-        as_of = _dt.date.fromisoformat(cell["as_of"])
-        if len(cell["as_of"]) != 10:
-            raise ValueError
-    except ValueError:
-        raise PriceFileError(path, line, "as_of",
-                             f"{cell['as_of']!r} is not a date; write YYYY-MM-DD, e.g. 2026-06-01."
-                             ) from None
-    if not cell["source_url"].startswith(("http://", "https://")):
-        raise PriceFileError(path, line, "source_url",
-                             f"{cell['source_url']!r} is not an address; write the http(s):// "
-                             "address where the price can be checked.")
+        raise fail(path, line, "vram_gb",
+                   "is empty; a gpu_rental row needs the GPU's memory in GB (e.g. 80).")
     return PriceRow(
         provider=cell["provider"], item=cell["item"], kind=kind, unit=cell["unit"],
-        value=value, low=low, high=high, vram_gb=vram, as_of=as_of,
-        source_name=cell["source_name"], source_url=cell["source_url"], notes=cell["notes"],
+        value=value, low=low, high=high, vram_gb=vram,
+        as_of=iso_date(path, line, "as_of", cell["as_of"]), source_name=cell["source_name"],
+        source_url=address(path, line, "source_url", cell["source_url"]), notes=cell["notes"],
         line=line,
     )
 
 
 def load_prices(path: str | Path | None = None) -> list[PriceRow]:
-    """Read and validate the prices file (default `data/prices.csv`). Lessons 02 and 03.
+    """Lessons 02 and 03. Read and validate the prices file (default `data/prices.csv`).
 
-    Raises `PriceFileError` naming the file, the line and the field for: a missing or extra
-    column, an empty required cell, an unknown kind or unit, a price that is not a number
-    (or is negative), a half-given or inverted range, a GPU row without its memory, a date
-    that is not YYYY-MM-DD, a source that is not an address, a duplicated row, or no rows.
+    Raises `course_utils.errors.DataFileError` naming the file, the line and the field for: a
+    missing or extra column, an empty required cell, an unknown kind or unit, a price that is
+    not a number (or is negative), a half-given or inverted range, a GPU row without its
+    memory, a date that is not YYYY-MM-DD, a source that is not an address, a duplicated row,
+    or no rows.
     """
     path = Path(path) if path is not None else default_prices_path()
-    if not path.is_file():
-        raise PriceFileError(path, None, None, "no such file.")
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        missing = [c for c in COLUMNS if c not in header]
-        extra = [c for c in header if c not in COLUMNS]
-        if missing:
-            raise PriceFileError(path, 1, missing[0],
-                                 f"column(s) {missing} missing; the header must name "
-                                 f"{list(COLUMNS)}.")
-        if extra:
-            raise PriceFileError(path, 1, str(extra[0]),
-                                 f"unknown column(s) {extra}; the header must name "
-                                 f"{list(COLUMNS)}.")
-        rows: list[PriceRow] = []
-        seen: dict[tuple[str, str, str], int] = {}
-        for raw in reader:
-            line = reader.line_num
-            if None in raw:  # more cells than header columns
-                raise PriceFileError(path, line, None,
-                                     f"{len(header) + len(raw[None])} cells for {len(header)} "
-                                     "columns (an unquoted comma?). Quote cells that hold commas.")
-            if all(not (v or "").strip() for v in raw.values()):
-                continue  # blank line
-            if any(v is None for v in raw.values()):
-                raise PriceFileError(path, line, None,
-                                     f"fewer cells than the {len(header)} columns of the header.")
-            row = _parse_row(path, line, raw)
-            key = (row.provider, row.item, row.unit)
-            if key in seen:
-                raise PriceFileError(path, line, "item",
-                                     f"{row.provider} / {row.item} / {row.unit} is already "
-                                     f"given on line {seen[key]}; keep one row per price.")
-            seen[key] = line
-            rows.append(row)
+    rows: list[PriceRow] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for line, cells in read_rows(path, COLUMNS):
+        row = _parse_row(path, line, cells)
+        key = (row.provider, row.item, row.unit)
+        if key in seen:
+            raise fail(path, line, "item", f"{row.provider} / {row.item} / {row.unit} is already "
+                                           f"given on line {seen[key]}; keep one row per price.")
+        seen[key] = line
+        rows.append(row)
     if not rows:
-        raise PriceFileError(path, None, None, "holds no price rows.")
+        raise fail(path, None, None, "holds no price rows.")
     return rows
 
 
@@ -305,7 +222,7 @@ def _rows(rows: Sequence[PriceRow] | None) -> Sequence[PriceRow]:
 
 def find_price(provider: str, item: str, unit: str | None = None, *,
                rows: Sequence[PriceRow] | None = None) -> PriceRow:
-    """The one row for `provider` and `item` (and `unit` when the item has several). Lesson 03.
+    """Lesson 03. The one row for `provider` and `item` (and `unit` when the item has several).
 
     An unknown provider, item or unit raises `UnknownPriceError` listing what the file holds.
     """
@@ -352,7 +269,7 @@ def gpu_rental_options(rows: Sequence[PriceRow] | None = None) -> list[GpuOption
 
 
 def max_age_days_setting(max_age_days: int | None = None) -> int:
-    """The staleness limit: the argument, else $COURSE_PRICE_MAX_AGE_DAYS, else 180."""
+    """Lessons 01 and 03. The staleness limit: the argument, else $COURSE_PRICE_MAX_AGE_DAYS, else 180."""
     if max_age_days is None:
         env = os.environ.get(MAX_AGE_ENV, "").strip()
         if env:
@@ -378,7 +295,7 @@ def stale_prices(rows: Iterable[PriceRow] | None = None, *, max_age_days: int | 
 
 def price_age_warning(rows: Iterable[PriceRow] | None = None, *, max_age_days: int | None = None,
                       today: _dt.date | None = None) -> str | None:
-    """A warning for a lesson to show when some prices are older than the limit, else None.
+    """Lessons 01 and 03. A warning to show when some prices are older than the limit, else None.
 
     `today` is injectable so tests do not depend on the calendar.
     """

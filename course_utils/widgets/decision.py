@@ -3,6 +3,9 @@
 A thin layer over `course_utils.plan.decide.recommend`. The plot shows the volume question, the
 one most teams get wrong: what a month costs on a rented GPU (flat) against a per-token API
 (growing with queries), where they cross, and where your volume sits.
+
+What this leaves out: model size (the rules assume a 7B-8B model) and GPU memory other than
+the listed cards, whose sizes are the cards' specifications.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ from typing import Sequence
 
 import ipywidgets as widgets
 
-from course_utils.plan import costs as C
-from course_utils.plan import decide as D
+from course_utils.plan.costs.amounts import low_high, money
+from course_utils.plan.costs.assumptions import assumption
+from course_utils.plan.costs.break_even import api_cost_per_query_for
+from course_utils.plan.costs.hosting import monthly_hosting_cost
+from course_utils.plan.decide import default_break_even, load_rules, recommend
 from course_utils.plan.prices import PriceRow, find_price, load_prices
-from course_utils.widgets.costs import _Calculator, _figure, mpl_text
+from course_utils.widgets.calculator import Calculator, mpl_text, new_figure
 
 VRAM_CHOICES = [("don't know yet", None), ("16 GB (T4, RTX 4080)", 16.0),
                 ("24 GB (RTX 4090, L4)", 24.0), ("48 GB (L40S, A6000)", 48.0),
@@ -23,15 +29,15 @@ VRAM_CHOICES = [("don't know yet", None), ("16 GB (T4, RTX 4080)", 16.0),
                 ("2 × 80 GB", 160.0)]
 
 
-class DecisionWizard(_Calculator):
-    """Answer the questions; the recommendation and its reasons update as you go."""
+class DecisionWizard(Calculator):
+    """Lesson 01. Answer the questions; the recommendation and its reasons update as you go."""
 
     def __init__(self, *, knowledge_stable: bool = True, format_or_style_problem: bool = True,
                  clean_examples: int = 2_000, monthly_queries: int = 100_000,
                  can_run_open_weights: bool = True, prices: Sequence[PriceRow] | None = None):
         self._prices = load_prices() if prices is None else prices
-        self._rules = D.load_rules()
-        self._break_even = D.default_break_even(self._rules, self._prices)
+        self._rules = load_rules()
+        self._break_even = default_break_even(self._rules, self._prices)
         s = {"description_width": "initial"}
         self.knowledge_stable = widgets.ToggleButtons(
             options=[("stable", True), ("changes monthly or faster", False)],
@@ -65,7 +71,7 @@ class DecisionWizard(_Calculator):
         self.update()
 
     def update(self) -> None:
-        self.recommendation = r = D.recommend(
+        self.recommendation = r = recommend(
             self.knowledge_stable.value, self.format_problem.value, self.clean_examples.value,
             self.monthly_queries.value, self.open_weights.value, gpu_vram_gb=self.gpu_vram.value,
             max_quality=self.max_quality.value, break_even_queries=self._break_even,
@@ -83,17 +89,15 @@ class DecisionWizard(_Calculator):
         gpu = find_price(be["self_hosted_gpu"]["provider"], be["self_hosted_gpu"]["item"],
                          "$/hour", rows=self._prices)
         api = f"{be['api_model']['provider']} · {be['api_model']['item']}"
-        monthly = C.monthly_hosting_cost(gpu.price_low,
-                                         C.low_high(C.assumption("hours_per_month"))[0])
-        per_query = C.api_cost_per_query_for(be["api_model"]["provider"],
-                                             be["api_model"]["item"],
-                                             be["input_tokens_per_query"],
-                                             be["output_tokens_per_query"], rows=self._prices)
+        monthly = monthly_hosting_cost(gpu.price_low, low_high(assumption("hours_per_month"))[0])
+        per_query = api_cost_per_query_for(be["api_model"]["provider"], be["api_model"]["item"],
+                                           be["input_tokens_per_query"],
+                                           be["output_tokens_per_query"], rows=self._prices)
         top = max(self._break_even, self.monthly_queries.value) * 2
         xs = [top * i / 100 for i in range(101)]
-        fig, ax = _figure(width=7, height=3)
+        fig, ax = new_figure(width=7, height=3)
         ax.plot(xs, [monthly] * len(xs), label=mpl_text(f"{gpu.label()} rented all month "
-                                                        f"({C.money(monthly)})"), color="#1f77b4")
+                                                        f"({money(monthly)})"), color="#1f77b4")
         ax.plot(xs, [x * per_query for x in xs], color="#2ca02c",
                 label=f"{api}, {be['input_tokens_per_query']}+{be['output_tokens_per_query']} "
                       "tokens/query")

@@ -5,6 +5,9 @@ stacked bar of the estimate's terms and the GPUs of the course's price table tha
 the stated headroom) out. Controls are attributes, so a test or a learner can write
 `calc.seq_len.value = 4096` and read `calc.estimate`, `calc.pick` and `calc.result.value`.
 Display it by leaving it as the last expression of a cell.
+
+What this leaves out: inference memory (lesson 07 draws it with `breakdown_figure`) and
+settings beyond the controls (optimizer, dtypes: call `estimate_training_memory` for those).
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ from typing import Sequence
 
 import ipywidgets as widgets
 
-from course_utils.plan import memory as M
+from course_utils.plan.memory.configs import available_models
+from course_utils.plan.memory.estimate import TERM_INFO, MemoryEstimate, estimate_training_memory
+from course_utils.plan.memory.inputs import (ALL_LINEAR, DEFAULT_HEADROOM, GB, GIB, METHODS,
+                                             MemoryInputError)
+from course_utils.plan.memory.pick import GpuPick, pick_gpu
+from course_utils.plan.prices import gpu_rental_options
+from course_utils.widgets.calculator import Calculator
 
 # Colours per term, so the same term has the same colour in every bar of the lesson.
 TERM_COLOURS = {
@@ -25,16 +34,16 @@ TERM_COLOURS = {
     "kv_cache": "#ffc000", "overhead": "#7f7f7f",
 }
 TARGET_CHOICES = {
-    "all linear layers": M.ALL_LINEAR,
+    "all linear layers": ALL_LINEAR,
     "attention q, v": ["q_proj", "v_proj"],
     "attention q, k, v, o": ["q_proj", "k_proj", "v_proj", "o_proj"],
 }
 SEQ_LENS = [256, 512, 1024, 2048, 4096, 8192, 16384, 32768]
 
 
-def breakdown_figure(estimates: Sequence[M.MemoryEstimate], labels: Sequence[str] | None = None,
+def breakdown_figure(estimates: Sequence[MemoryEstimate], labels: Sequence[str] | None = None,
                      gpu_lines: Sequence[tuple[str, float]] = (), title: str = ""):
-    """Horizontal stacked bars, one per estimate, one segment per term (GB); optional
+    """Lesson 02. Horizontal stacked bars, one per estimate, one segment per term (GB); optional
     vertical lines at GPU sizes [(label, GB)]. Returns the matplotlib Figure."""
     import matplotlib.pyplot as plt
 
@@ -44,8 +53,8 @@ def breakdown_figure(estimates: Sequence[M.MemoryEstimate], labels: Sequence[str
     for row, est in enumerate(estimates):
         left = 0.0
         for key, value in est.breakdown.items():
-            gb = value / M.GB
-            name = M.TERM_INFO.get(key, (key,))[0]
+            gb = value / GB
+            name = TERM_INFO.get(key, (key,))[0]
             ax.barh(row, gb, left=left, color=TERM_COLOURS.get(key, "#cccccc"), edgecolor="white",
                     label=None if name in seen else name)
             seen.add(name)
@@ -65,9 +74,9 @@ def breakdown_figure(estimates: Sequence[M.MemoryEstimate], labels: Sequence[str
     return fig
 
 
-def fitting_gpus_html(pick: M.GpuPick, limit: int = 8) -> str:
+def fitting_gpus_html(pick: GpuPick, limit: int = 8) -> str:
     """The picker's answer as HTML: the cheapest fit, then the other options that fit."""
-    need = pick.need_bytes / M.GB
+    need = pick.need_bytes / GB
     head = (f"<b>Needs {need:.1f} GB</b> (+{pick.headroom:.0%} headroom). ")
     if pick.best is None:
         return head + ("<span style='color:#a00'>No single GPU in the price table fits: shard over "
@@ -79,24 +88,20 @@ def fitting_gpus_html(pick: M.GpuPick, limit: int = 8) -> str:
             f"<ul style='margin:2px 0'>{items}</ul>" + (f"<i>and {more} more</i>" if more > 0 else ""))
 
 
-class MemoryCalculator:
+class MemoryCalculator(Calculator):
     """Lesson 02's VRAM calculator. `update()` recomputes; every control change calls it."""
 
     def __init__(self, model: str = "qwen2.5-7b", method: str = "qlora", seq_len: int = 1024,
                  batch_size: int = 4, lora_r: int = 16, targets: str = "all linear layers",
-                 gradient_checkpointing: bool = True, headroom: float = M.DEFAULT_HEADROOM,
+                 gradient_checkpointing: bool = True, headroom: float = DEFAULT_HEADROOM,
                  gpu_options: Sequence | None = None):
-        if gpu_options is None:
-            from course_utils.plan.prices import gpu_rental_options
-
-            gpu_options = gpu_rental_options()
-        self.gpu_options = list(gpu_options)
-        names = M.available_models()
+        self.gpu_options = list(gpu_rental_options() if gpu_options is None else gpu_options)
+        names = available_models()
         preset_names = [n for n in ("qwen2.5-7b", "mistral-7b", "llama-3.1-8b") if n not in names]
         style = {"description_width": "150px"}
         self.model = widgets.Dropdown(options=preset_names + names, value=model, description="Model",
                                       style=style)
-        self.method = widgets.ToggleButtons(options=list(M.METHODS), value=method, description="Method",
+        self.method = widgets.ToggleButtons(options=list(METHODS), value=method, description="Method",
                                             style=style)
         self.seq_len = widgets.SelectionSlider(options=SEQ_LENS, value=seq_len, description="Sequence length",
                                                style=style)
@@ -112,13 +117,11 @@ class MemoryCalculator:
                                             description="GPU headroom", readout_format=".0%", style=style)
         self.result = widgets.HTML()
         self.plot = widgets.Output()
-        self.figure = None
-        self.estimate: M.MemoryEstimate | None = None
-        self.pick: M.GpuPick | None = None
+        self.estimate: MemoryEstimate | None = None
+        self.pick: GpuPick | None = None
         controls = [self.model, self.method, self.seq_len, self.batch_size, self.lora_r,
                     self.targets, self.checkpointing, self.headroom]
-        for c in controls:
-            c.observe(lambda _change: self.update(), names="value")
+        self._watch(*controls)
         self.widget = widgets.VBox(controls + [self.result, self.plot])
         self.update()
 
@@ -126,37 +129,22 @@ class MemoryCalculator:
         lora = self.method.value != "full"
         self.lora_r.disabled = self.targets.disabled = not lora
         try:
-            est = M.estimate_training_memory(
+            est = estimate_training_memory(
                 self.model.value, self.method.value, self.seq_len.value, self.batch_size.value,
                 lora_r=self.lora_r.value, target_modules=TARGET_CHOICES[self.targets.value],
                 gradient_checkpointing=self.checkpointing.value)
-        except M.MemoryInputError as e:  # e.g. targets a model does not have
+        except MemoryInputError as e:  # e.g. targets a model does not have
             self.estimate = self.pick = None
             self.result.value = f"<span style='color:#a00'>{html.escape(str(e))}</span>"
             return
         self.estimate = est
-        self.pick = M.pick_gpu(est, self.gpu_options, headroom=self.headroom.value)
+        self.pick = pick_gpu(est, self.gpu_options, headroom=self.headroom.value)
         self.result.value = fitting_gpus_html(self.pick)
-        sizes = sorted({(o.gpu, o.vram_gb * M.GIB / M.GB) for o in self.gpu_options}, key=lambda t: t[1])
+        sizes = sorted({(o.gpu, o.vram_gb * GIB / GB) for o in self.gpu_options}, key=lambda t: t[1])
         shown = [(name, gb) for name, gb in sizes if gb <= max(est.total_gb * 1.6, sizes[0][1])][:4]
         self._draw(breakdown_figure([est], [f"{est.model}\n{self.method.value}"], gpu_lines=shown))
 
-    def _draw(self, fig) -> None:
-        import matplotlib.pyplot as plt
-        from IPython.display import clear_output, display
-
-        if self.figure is not None:
-            plt.close(self.figure)
-        self.figure = fig
-        with self.plot:
-            clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
 
 def memory_calculator(**kwargs) -> MemoryCalculator:
-    """Build the lesson-02 VRAM calculator (see MemoryCalculator for the arguments)."""
+    """Lesson 02. The VRAM calculator (see MemoryCalculator for the arguments)."""
     return MemoryCalculator(**kwargs)

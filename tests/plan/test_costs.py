@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from course_utils.plan import costs as C
-from course_utils.plan.prices import DataFileError, UnknownPriceError, find_price
+from course_utils.errors import DataFileError
+from course_utils.paths import data_path
+from course_utils.plan.prices import UnknownPriceError, find_price
 
 
 def rate(provider, item, unit=None):
@@ -234,7 +236,7 @@ def test_every_seed_example_in_the_data_is_reproduced_to_the_cent():
 
 
 def test_seed_example_mismatch_is_detected(tmp_path):
-    text = C.data_path("costs_seed_examples.csv").read_text()
+    text = data_path("costs_seed_examples.csv").read_text()
     p = tmp_path / "ex.csv"
     p.write_text(text.replace("12.29,12.29", "12.30,12.30"))
     bad = [e.id for e in C.seed_examples(p) if not e.matches_to_the_cent]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from course_utils.errors import DataFileError
+from course_utils.paths import data_path
 from course_utils.plan import decide as D
-from course_utils.plan.prices import DataFileError, UnknownPriceError
+from course_utils.plan.prices import UnknownPriceError
 
 BE = 1_000_000  # a fixed break-even volume, so the rule tests do not depend on prices
 
@@ -81,6 +83,14 @@ def test_every_reason_names_a_known_rule_and_a_source():
             assert str(reason).startswith(f"[{reason.rule}]")
 
 
+def test_every_outcome_is_a_known_approach_and_method():
+    for case in CASES.values():
+        for answers in case:
+            r = rec(**answers)
+            assert r.approach in D.APPROACHES
+            assert r.method in D.METHODS if "fine-tuning" in r.approach else r.method is None
+
+
 def test_default_break_even_comes_from_the_prices():
     # RunPod Community A100 $1.64/h x 720 h = $1,180.80 a month; GPT-4.1 mini at 500 in +
     # 200 out tokens = $0.00052 a query -> 2,270,769 queries a month.
@@ -115,7 +125,7 @@ def test_rules_file_errors_name_the_key(tmp_path):
     p.write_text("min_clean_examples: {low: 500}\n")
     with pytest.raises(DataFileError, match=r"field 'min_clean_examples.high'.*missing"):
         D.load_rules(p)
-    text = (D.data_path("decide_rules.yaml")).read_text()
+    text = data_path("decide_rules.yaml").read_text()
     p.write_text(text.replace("lora: 24", "lora: lots"))
     with pytest.raises(DataFileError, match=r"field 'method_vram_gb.lora'.*must be"):
         D.load_rules(p)
@@ -141,7 +151,7 @@ def test_method_comparison_tags_every_claim_and_adds_measurements(tmp_path):
             assert r[key].endswith(("[A]", "[B]")), (r["method"], key)
     assert rows[2]["measured throughput"].startswith("2,413 tokens/s on one RTX 4090")
     assert rows[3]["measured throughput"] == ""
-    text = D.data_path("decide_methods.yaml").read_text()
+    text = data_path("decide_methods.yaml").read_text()
     p = tmp_path / "m.yaml"
     p.write_text(text.replace('quality: {B: "the 100% baseline"}',
                               'quality: {C: "the 100% baseline"}'))

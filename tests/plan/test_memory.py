@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from course_utils.errors import DataFileError
 from course_utils.plan import memory as M
 from course_utils.plan.memory import MemoryInputError
 
@@ -83,11 +84,17 @@ def test_config_missing_fields_names_them():
         M.resolve_config({"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2, "vocab_size": 10})
 
 
-def test_bad_json_file_names_the_file(tmp_path):
+def test_bad_config_files_name_the_file_line_and_field(tmp_path):
     p = tmp_path / "config.json"
-    p.write_text("{not json")
-    with pytest.raises(MemoryInputError, match="config.json"):
+    p.write_text("{\n  not json")
+    with pytest.raises(DataFileError, match=r"config.json, line 2: not valid JSON") as e:
         M.resolve_config(p)
+    assert (e.value.path, e.value.line) == (str(p), 2)
+    p.write_text(json.dumps({"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2,
+                             "vocab_size": 10}))
+    with pytest.raises(DataFileError, match=r"config.json, field 'intermediate_size': missing") as e:
+        M.resolve_config(tmp_path)  # the folder: its config.json is read
+    assert e.value.field == "intermediate_size"
 
 
 # --- LoRA counts ---------------------------------------------------------------------------
@@ -141,6 +148,7 @@ def _tiny_configs():
 
 @pytest.fixture(scope="module")
 def tiny_models():
+    """Seven randomly initialised models, one per architecture (~5 s to build: slow tests)."""
     pytest.importorskip("peft")
     import torch
     from transformers import AutoModelForCausalLM
@@ -149,6 +157,7 @@ def tiny_models():
     return {k: (c, AutoModelForCausalLM.from_config(c)) for k, c in _tiny_configs().items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", ["llama-gqa-untied", "llama-tied", "qwen2-bias", "mistral",
                                   "gemma-headdim", "phi3-fused", "qwen3-qknorm"])
 def test_param_count_matches_real_tiny_models(tiny_models, arch):
@@ -156,6 +165,7 @@ def test_param_count_matches_real_tiny_models(tiny_models, arch):
     assert M.resolve_config(config).param_count() == model.num_parameters()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", ["llama-gqa-untied", "llama-tied", "qwen2-bias", "mistral",
                                   "gemma-headdim", "phi3-fused", "qwen3-qknorm"])
 @pytest.mark.parametrize("targets", [["q_proj", "v_proj"], "all-linear"], ids=["q,v", "all-linear"])
@@ -354,16 +364,28 @@ def test_picker_reads_the_course_price_table():
 # --- measurements file and the object counter ---------------------------------------------
 
 
-def test_measurement_file_errors_name_the_line(tmp_path):
+@pytest.mark.parametrize("old,new,field,words", [
+    (",GB,", ",MB,", "unit", "must be GB or GiB, got 'MB'"),
+    (",1304,1,", ",1304,one,", "batch_size", "'one' is not a whole number"),
+    (",false,adamw,", ",maybe,adamw,", "gradient_checkpointing", "'maybe' is not true or false"),
+    (",21.30,", ",-21.30,", "measured", "'-21.30' is not a number > 0"),
+])
+def test_measurement_file_errors_name_the_line_and_field(tmp_path, old, new, field, words):
     src = M.MEASUREMENTS_PATH.read_text().splitlines()
     header, row = src[0], src[1]
-    bad = row.replace(",GB,", ",MB,", 1)
+    assert old in row
     p = tmp_path / "m.csv"
-    p.write_text(header + "\n" + bad + "\n")
-    with pytest.raises(MemoryInputError, match=r"m.csv:2: unit must be GB or GiB"):
+    p.write_text(header + "\n" + row + "\n" + row.replace(old, new, 1) + "\n")
+    with pytest.raises(DataFileError) as e:
         M.load_measurements(p)
+    assert (e.value.line, e.value.field) == (3, field)
+    assert f"m.csv, line 3 (data row 2), field '{field}': {words}" in str(e.value)
+
+
+def test_measurement_file_without_the_columns(tmp_path):
+    p = tmp_path / "m.csv"
     p.write_text("model,method\nx,y\n")
-    with pytest.raises(MemoryInputError, match="missing column"):
+    with pytest.raises(DataFileError, match=r"line 1 \(header\), field 'lora_r': column\(s\) .* missing"):
         M.load_measurements(p)
 
 

@@ -8,6 +8,7 @@ import io
 
 import pytest
 
+from course_utils.errors import DataFileError
 from course_utils.plan import prices as P
 
 GOOD = {
@@ -124,7 +125,7 @@ def test_find_price_errors_name_the_argument_and_list_choices():
 ])
 def test_malformed_row_names_line_and_field(tmp_path, row, field, words):
     path = write_csv(tmp_path, [GOOD | {"item": "H100 80GB"}, row])
-    with pytest.raises(P.PriceFileError) as e:
+    with pytest.raises(DataFileError) as e:
         P.load_prices(path)
     err = e.value
     assert (err.line, err.field) == (3, field)
@@ -136,33 +137,33 @@ def test_malformed_row_names_line_and_field(tmp_path, row, field, words):
 def test_missing_and_unknown_columns(tmp_path):
     header = [c for c in P.COLUMNS if c != "as_of"]
     path = write_csv(tmp_path, [{k: v for k, v in GOOD.items() if k != "as_of"}], header=header)
-    with pytest.raises(P.PriceFileError, match=r"line 1 \(header\), field 'as_of'.*missing"):
+    with pytest.raises(DataFileError, match=r"line 1 \(header\), field 'as_of'.*missing"):
         P.load_prices(path)
     path = write_csv(tmp_path, [GOOD | {"currency": "USD"}], header=[*P.COLUMNS, "currency"])
-    with pytest.raises(P.PriceFileError, match=r"field 'currency'.*unknown column"):
+    with pytest.raises(DataFileError, match=r"field 'currency'.*unknown column"):
         P.load_prices(path)
 
 
 def test_wrong_cell_counts(tmp_path):
     path = tmp_path / "p.csv"
     path.write_text(",".join(P.COLUMNS) + "\n" + ",".join(GOOD.values()) + ",extra\n")
-    with pytest.raises(P.PriceFileError, match=r"line 2 .*13 cells for 12 columns"):
+    with pytest.raises(DataFileError, match=r"line 2 .*13 cells for 12 columns"):
         P.load_prices(path)
     path.write_text(",".join(P.COLUMNS) + "\nRunPod,A100 80GB,gpu_rental\n")
-    with pytest.raises(P.PriceFileError, match=r"line 2 .*fewer cells"):
+    with pytest.raises(DataFileError, match=r"line 2 .*fewer cells"):
         P.load_prices(path)
 
 
 def test_duplicate_row_names_both_lines(tmp_path):
     path = write_csv(tmp_path, [GOOD, GOOD])
-    with pytest.raises(P.PriceFileError, match=r"line 3 .*already given on line 2"):
+    with pytest.raises(DataFileError, match=r"line 3 .*already given on line 2"):
         P.load_prices(path)
 
 
 def test_empty_and_missing_files(tmp_path):
-    with pytest.raises(P.PriceFileError, match="holds no price rows"):
+    with pytest.raises(DataFileError, match="holds no price rows"):
         P.load_prices(write_csv(tmp_path, []))
-    with pytest.raises(P.PriceFileError, match="no such file"):
+    with pytest.raises(DataFileError, match="no such file"):
         P.load_prices(tmp_path / "absent.csv")
 
 
