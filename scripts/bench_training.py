@@ -34,19 +34,20 @@ def run_one(quantization: str, targets: str, steps: int, threads: int | None) ->
 
     import torch
 
-    from course_utils.training import run as T
     from course_utils.model.load import load_model, weight_bytes_by_part
     from course_utils.model.profiles import run_sizes
+    from course_utils.training.config import profile_for
+    from course_utils.training.run import train
 
     if threads:
         torch.set_num_threads(threads)
-    profile = T.profile_for("tiny")
+    profile = profile_for("tiny")
     sizes = dataclasses.replace(run_sizes(profile), train_examples=8 * (steps + 1), eval_examples=8)
     model, tok = load_model("tiny", quantization, profile)
     weights = sum(weight_bytes_by_part(model).values())
     with tempfile.TemporaryDirectory() as out:
-        s = T.train(profile, out, model=model, tokenizer=tok, sizes=sizes, max_steps=steps,
-                    save_steps=steps, targets=targets, eval_before=False)
+        s = train(profile, out, model=model, tokenizer=tok, sizes=sizes, max_steps=steps,
+                  save_steps=steps, targets=targets, eval_before=False)
     return {"quantization": quantization, "targets": targets, "s_per_step": s.s_per_step,
             "tokens_per_s": s.tokens_per_s, "peak_rss": s.peak_memory_bytes, "weights": weights,
             "peak_kind": s.peak_memory_kind, "trainable": s.trainable_params,

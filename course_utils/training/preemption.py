@@ -1,16 +1,17 @@
 """Lesson 05: a training run that survives being stopped (spot instances, Ctrl-C, Colab's stop button).
 
-Three traps, each handled here:
+Three traps; the first and the third are handled here, the second by the checkpoint modules:
 
 1. **A plain SIGTERM kills a Trainer at once, with no save.** `PreemptionCallback` only sets a
    flag when the signal arrives; at the end of the current optimizer step it asks the Trainer to
    save a full checkpoint (adapter, optimizer, scheduler, RNG states, trainer state) and to stop.
    Under data parallel the flag is all-reduced, so every process stops at the same step (a rank
    that stops alone would leave the others waiting forever in the next gradient all-reduce).
-2. **`transformers.trainer_utils.get_last_checkpoint` does not check that a checkpoint is
-   complete**: a process killed while saving leaves a folder that fails on resume.
-   `find_checkpoints` checks each folder (the Trainer writes `trainer_state.json` last) and
-   `last_complete_checkpoint` skips broken ones, saying why.
+2. **`transformers.trainer_utils.get_last_checkpoint` does not check a checkpoint**: a folder
+   cut short or truncated makes every resume crash. `course_utils.training.checkpoints` checks
+   each one (files complete, readable, of this run's shapes), sets broken ones aside and falls
+   back to the newest good one; the course's trainer writes checkpoints so that a kill mid-save
+   never leaves one that looks complete (`course_utils.training.trainer`).
 3. **Resume dtype drift.** TRL casts QLoRA adapter weights to bf16; on resume the Trainer reloads
    them through PEFT's `load_adapter`, which upcasts them to fp32, so the resumed run trains in
    another dtype (and saves adapters twice the size). `restore_trainable_dtypes` puts the
@@ -26,22 +27,13 @@ sends processes a SIGTERM; either is far longer than a LoRA checkpoint takes to 
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 from transformers import TrainerCallback
-
-CHECKPOINT_PREFIX = "checkpoint-"   # the Trainer's folder names: checkpoint-<global step>
-INCOMPLETE_PREFIX = "incomplete-"   # where a broken checkpoint is moved aside (never deleted)
-STATE_FILE = "trainer_state.json"   # written last by Trainer._save_checkpoint
-WEIGHT_FILES = ("adapter_model.safetensors", "model.safetensors", "adapter_model.bin",
-                "pytorch_model.bin")
 
 
 class PreemptionCallback(TrainerCallback):
@@ -119,83 +111,6 @@ def _any_process(flag: bool, args) -> bool:
     t = torch.tensor([1 if flag else 0], device=args.device)  # NCCL needs it on the GPU
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return bool(t.item())
-
-
-# ----------------------------------------------------------------------------------------------
-# Checkpoints: complete or not
-
-
-@dataclass(frozen=True)
-class CheckpointInfo:
-    """A `checkpoint-N` folder and what, if anything, is missing from it."""
-
-    path: Path
-    step: int
-    problems: tuple[str, ...]
-
-    @property
-    def complete(self) -> bool:
-        return not self.problems
-
-
-def checkpoint_problems(path) -> list[str]:
-    """Lesson 05. What a checkpoint folder lacks to be resumed from (empty: it is complete)."""
-    path = Path(path)
-    if not path.is_dir():
-        return [f"{path} is not a folder"]
-    names = set(os.listdir(path))
-    problems = []
-    if STATE_FILE not in names:
-        problems.append(f"no {STATE_FILE} (the Trainer writes it last: the save was cut short)")
-    else:
-        try:
-            json.loads((path / STATE_FILE).read_text())
-        except (OSError, ValueError) as err:
-            problems.append(f"{STATE_FILE} is unreadable ({err})")
-    if not names & set(WEIGHT_FILES):
-        problems.append("no weights (adapter_model.safetensors)")
-    for need in ("optimizer.pt", "scheduler.pt"):
-        if need not in names:
-            problems.append(f"no {need}")
-    if not any(n.startswith("rng_state") for n in names):
-        problems.append("no rng_state*.pth")
-    return problems
-
-
-def find_checkpoints(output_dir) -> list[CheckpointInfo]:
-    """Lesson 05. Every `checkpoint-N` folder in `output_dir`, oldest first, with its problems."""
-    out = []
-    root = Path(output_dir)
-    if not root.is_dir():
-        return out
-    for p in root.iterdir():
-        tail = p.name[len(CHECKPOINT_PREFIX):]
-        if p.is_dir() and p.name.startswith(CHECKPOINT_PREFIX) and tail.isdigit():
-            out.append(CheckpointInfo(p, int(tail), tuple(checkpoint_problems(p))))
-    return sorted(out, key=lambda c: c.step)
-
-
-def last_complete_checkpoint(output_dir, *, report=print, move_aside: bool = False) -> Path | None:
-    """Lesson 05. The newest complete checkpoint in `output_dir` (None if there is none).
-
-    Newer incomplete ones are reported through `report`; with `move_aside=True` they are renamed
-    `incomplete-checkpoint-N` (kept, never deleted) so that neither the Trainer's own resume nor
-    its checkpoint rotation can pick them up.
-    """
-    found = find_checkpoints(output_dir)
-    for info in reversed(found):
-        if info.complete:
-            return info.path
-        msg = f"skipping {info.path.name}: " + "; ".join(info.problems)
-        if move_aside:
-            dest = info.path.with_name(INCOMPLETE_PREFIX + info.path.name)
-            try:
-                info.path.rename(dest)
-                msg += f" (moved to {dest.name})"
-            except OSError:
-                pass  # another process (DDP rank 0) moved it first
-        report(msg)
-    return None
 
 
 # ----------------------------------------------------------------------------------------------

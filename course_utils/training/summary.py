@@ -19,7 +19,6 @@ dequantization and memory traffic, and the course compares runs by tokens/s inst
 from __future__ import annotations
 
 import json
-import os
 import resource
 import sys
 import time
@@ -282,8 +281,3 @@ def adapter_difference(a, b) -> float:
             raise ValueError(f"{k}: dtype {ta[k].dtype} in {a} but {tb[k].dtype} in {b}")
         worst = max(worst, float((ta[k].float() - tb[k].float()).abs().max()))
     return worst
-
-
-def env_rank() -> tuple[int, int]:
-    """(rank, world size) of this process under torchrun / accelerate launch; (0, 1) otherwise."""
-    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))

@@ -20,6 +20,8 @@ import torch
 from course_utils.paths import REPO_ROOT
 from course_utils.training.summary import adapter_difference
 
+pytestmark = pytest.mark.slow   # two launches of two processes each: ~1-2 minutes
+
 STEPS, SAVE, STOP = 4, 3, 2
 
 
@@ -76,15 +78,15 @@ def test_the_resumed_run_finishes_on_both_ranks(ddp):
 def test_one_adapter_is_saved_and_it_loads(ddp):
     from peft import PeftModel
 
-    from course_utils.training import run as T
     from course_utils.model.load import load_model
+    from course_utils.training.config import profile_for, task_rows
 
     adapters = list(ddp.out.rglob("adapter/adapter_model.safetensors"))
     assert adapters == [ddp.out / "adapter" / "adapter_model.safetensors"]
     assert adapter_difference(ddp.out / "adapter", ddp.out / f"checkpoint-{STEPS}") == 0.0
-    base, tok = load_model("tiny", "nf4", T.profile_for("tiny"))
+    base, tok = load_model("tiny", "nf4", profile_for("tiny"))
     model = PeftModel.from_pretrained(base, str(ddp.out / "adapter")).eval()
-    row = T.task_rows("validation", 1)[0]
+    row = task_rows("validation", 1)[0]
     enc = tok.apply_chat_template(row["messages"], return_tensors="pt", return_dict=True)
     with torch.no_grad():
         loss = model(**enc, labels=enc["input_ids"]).loss

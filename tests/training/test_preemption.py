@@ -17,11 +17,12 @@ import pytest
 from transformers.trainer_utils import get_last_checkpoint
 from trl import SFTTrainer
 
-from course_utils.training import run as T
-from course_utils.training.preemption import (PreemptionCallback, checkpoint_problems, find_checkpoints,
-                                     last_complete_checkpoint)
 from course_utils.model.profiles import run_sizes
+from course_utils.training import run as T
+from course_utils.training.checkpoints import checkpoint_problems, find_checkpoints, last_complete_checkpoint
+from course_utils.training.preemption import PreemptionCallback
 from course_utils.training.summary import adapter_difference
+from course_utils.training.trainer import CourseSFTTrainer
 
 STEPS, SAVE, STOP = 6, 2, 3
 DTYPE = "bfloat16"
@@ -35,7 +36,7 @@ def _train(out, **kw):
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory):  # three tiny runs: ~30 s
     root = tmp_path_factory.mktemp("preempt")
     sigterm_before = signal.getsignal(signal.SIGTERM)
     a = _train(root / "A")
@@ -45,6 +46,7 @@ def runs(tmp_path_factory):
     return SimpleNamespace(root=root, a=a, b1=b1, b2=b2, sigterm_before=sigterm_before)
 
 
+@pytest.mark.slow
 def test_sigterm_between_checkpoints_saves_one_at_that_step_and_stops(runs):
     b1 = runs.b1
     assert (b1.status, b1.global_step, b1.steps_this_run, b1.adapter_dir) == ("interrupted", STOP, STOP, None)
@@ -55,6 +57,7 @@ def test_sigterm_between_checkpoints_saves_one_at_that_step_and_stops(runs):
     assert signal.getsignal(signal.SIGTERM) is runs.sigterm_before  # handler handed back
 
 
+@pytest.mark.slow
 def test_resumed_run_equals_the_uninterrupted_one_bitwise(runs):
     a, b2 = runs.a, runs.b2
     assert b2.status == "finished" and b2.resumed_from.endswith(f"checkpoint-{STOP}")
@@ -67,16 +70,18 @@ def test_resumed_run_equals_the_uninterrupted_one_bitwise(runs):
     assert [{k: h.get(k) for k in pick} for h in la] == [{k: h.get(k) for k in pick} for h in lb]
 
 
+@pytest.mark.slow
 def test_without_restoring_the_dtype_the_resume_drifts(runs, monkeypatch):
     """The trap the dtype restore closes: PEFT reloads the bf16 adapter in fp32."""
     out = runs.root / "C"
     shutil.copytree(runs.root / "B_at_stop", out)
-    monkeypatch.setattr(T.CourseSFTTrainer, "_load_from_checkpoint", SFTTrainer._load_from_checkpoint)
+    monkeypatch.setattr(CourseSFTTrainer, "_load_from_checkpoint", SFTTrainer._load_from_checkpoint)
     c = _train(out, resume=True)
     with pytest.raises(ValueError, match="dtype torch.bfloat16 .* but torch.float32"):
         adapter_difference(runs.a.adapter_dir, c.adapter_dir)
 
 
+@pytest.mark.slow
 def test_a_half_written_checkpoint_is_skipped_and_reported(runs, capsys):
     out = runs.root / "D"
     shutil.copytree(runs.root / "B_at_stop", out)

@@ -1,4 +1,5 @@
-"""Lesson 05 builders: the settings a run gets on a CPU, a T4, an A100 and an H100 (faked hardware)."""
+"""Lesson 05 settings (course_utils.training.config): what a run gets on a CPU, a T4, an A100 and
+an H100 (faked hardware), and the ranges its numbers must fall in."""
 
 import inspect
 import re
@@ -7,8 +8,10 @@ import warnings
 import pytest
 import torch
 
-from course_utils.training import run as T
+from course_utils.model.load import bnb_config
 from course_utils.model.profiles import HardwareFacts, choose_profile, run_sizes
+from course_utils.training import config as T
+from course_utils.training.summary import memory_estimate
 
 HW = {
     "cpu": HardwareFacts(),
@@ -37,7 +40,7 @@ def test_precision_follows_the_hardware(kind, bf16, fp16, adapter, tmp_path):
     assert (s["bf16"], s["fp16"]) == (bf16, fp16)
     assert s["use_cpu"] is (kind == "cpu")
     assert T.adapter_dtype_for(p) == adapter
-    q = T.bnb_config(p)  # the one recipe, from course_utils.model.load
+    q = bnb_config(p)  # the one recipe, from course_utils.model.load
     assert q.load_in_4bit and q.bnb_4bit_quant_type == "nf4" and q.bnb_4bit_use_double_quant
     want = {"cpu": torch.float32, "t4": torch.float16}.get(kind, torch.bfloat16)
     assert q.bnb_4bit_compute_dtype == want
@@ -122,26 +125,58 @@ def test_the_default_gpu_run_is_sized_for_a_t4():
     """The lesson 02 estimate of the 7B preset's run at the GPU sizes fits a T4's 15 GB."""
     p = profile("t4")
     sizes = run_sizes(p)
-    est, note = T.memory_estimate(p.preset.repo_id, method="qlora", seq_len=sizes.max_seq_len,
-                                  batch_size=sizes.batch_size, r=16, targets="all-linear",
-                                  compute_dtype=p.compute_dtype,
-                                  adapter_dtype=T.adapter_dtype_for(p), device="cuda")
+    est, note = memory_estimate(p.preset.repo_id, method="qlora", seq_len=sizes.max_seq_len,
+                                batch_size=sizes.batch_size, r=16, targets="all-linear",
+                                compute_dtype=p.compute_dtype,
+                                adapter_dtype=T.adapter_dtype_for(p), device="cuda")
     assert est is not None, note
     assert 6e9 < est < 0.95 * 15.8e9, est / 1e9
 
 
 def test_memory_estimate_is_guarded():
-    est, note = T.memory_estimate({"nonsense": 1}, method="qlora", seq_len=8, batch_size=1, r=4,
-                                  targets="all-linear", compute_dtype="float32",
-                                  adapter_dtype="float32", device="cpu")
+    est, note = memory_estimate({"nonsense": 1}, method="qlora", seq_len=8, batch_size=1, r=4,
+                                targets="all-linear", compute_dtype="float32",
+                                adapter_dtype="float32", device="cpu")
     assert est is None and "could not" in note
 
 
-def test_cli_parses_flags_and_a_config_file(tmp_path):
-    cfg = tmp_path / "run.json"
-    cfg.write_text('{"preset": "tiny", "max_steps": 30, "save-steps": 10}')
-    a = T.parse_args(["--config", str(cfg), "--output-dir", "x", "--max-steps", "12", "--resume"])
-    assert (a.preset, a.max_steps, a.save_steps, a.resume, a.output_dir) == ("tiny", 12, 10, True, "x")
-    cfg.write_text('{"max_stepz": 3}')
-    with pytest.raises(SystemExit):
-        T.parse_args(["--config", str(cfg)])
+def test_the_run_record_matches_the_trainer_settings(tmp_path):
+    """run_config.json records the values the trainer really uses (a resume compares them)."""
+    p = profile("cpu")
+    sizes = run_sizes(p)
+    for kw in ({}, {"max_steps": 5, "save_steps": 2, "learning_rate": 3e-4}):
+        s = T.sft_settings(p, tmp_path, sizes=sizes, seed=3, **kw)
+        rec = T.run_record(p, sizes, quantization="nf4", targets="qv", r=8, alpha=None, seed=3,
+                           learning_rate=kw.get("learning_rate"), adapter_dtype="float32",
+                           max_steps=kw.get("max_steps"), save_steps=kw.get("save_steps"), world_size=1)
+        assert (rec["max_steps"], rec["save_steps"], rec["learning_rate"], rec["seed"]) == \
+            (s["max_steps"], s["save_steps"], s["learning_rate"], s["seed"])
+        assert rec["alpha"] == T.lora_config("qv", 8).lora_alpha == 16
+
+
+@pytest.mark.parametrize("name, bad, good", [
+    ("max_steps", [0, -5, 2.5, "3"], [-1, 1, 60]),
+    ("save_steps", [0, -1], [1, 100]),
+    ("seed", [-1, 2**32], [0, 42]),
+    ("learning_rate", [0.0, -1e-4, 0.5, float("nan"), float("inf")], [2e-4, 2e-3, 0.1]),
+    ("batch_size", [0, True], [1, 8]),
+    ("max_seq_len", [8], [16, 512]),
+])
+def test_setting_ranges_refuse_what_no_run_can_use(name, bad, good):
+    for value in bad:
+        problem = T.setting_problem(name, value)
+        assert problem and problem.startswith("must be"), (name, value)
+    for value in good:
+        assert T.setting_problem(name, value) is None, (name, value)
+    assert T.setting_problem(name, None) is None   # None: the profile's default
+
+
+def test_importing_the_settings_loads_no_torch():
+    """The command line checks its arguments with these modules before torch is imported."""
+    import subprocess
+    import sys
+
+    code = ("import sys, course_utils.training.cli; "
+            "print(sorted(m for m in ('torch', 'transformers', 'peft', 'trl') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
