@@ -1,7 +1,8 @@
 """Lessons 01-03: prices, costs, the decision rules and GPU-memory arithmetic. Imports no torch.
 
     prices          data/prices.csv, checked, and the look-ups on it
-    costs/          training, hosting, TCO and break-even arithmetic (a package, by topic)
+    costs/          training (on demand and on spot), hosting, TCO, break-even and the seeds'
+                    budgets, recomputed (a package, by topic)
     decide          the decision framework of lesson 01
     memory/         GPU memory of fine-tuning and serving (a package, by topic)
     published       published figures with their source and date (data/*.csv)
@@ -19,19 +20,25 @@ EXPORTS = {
     "api_cost_per_query_for": "costs.break_even",
     "assumption": "costs.assumptions",
     "break_even_monthly_queries": "costs.break_even",
+    "budget_verdict": "costs.budgets",
+    "check_method_budgets": "costs.budgets",
     "compare_offers": "costs.offers",
     "cumulative_costs": "costs.break_even",
     "dataset_tokens": "costs.training",
     "gpu_training_cost": "costs.training",
     "low_high": "costs.amounts",
     "managed_training_cost": "costs.training",
+    "managed_training_quote": "costs.training",
     "money": "costs.amounts",
     "monthly_hosting_cost": "costs.hosting",
     "rate_of": "costs.amounts",
     "seed_examples": "costs.worked_examples",
+    "serving_comparison": "costs.break_even",
+    "spot_training_cost": "costs.spot",
     "throughput_for": "costs.throughput",
     "total_cost_of_ownership": "costs.hosting",
     "training_hours": "costs.training",
+    "training_steps": "costs.spot",
     "default_break_even": "decide",
     "load_rules": "decide",
     "method_comparison": "decide",

@@ -5,6 +5,15 @@
 Used by `make course`. Each notebook runs in a fresh `python3` kernel from the notebooks folder,
 as a learner would run it; a failing notebook stops the run with the cell that failed and
 leaves the executed copy (with the error) beside the others for reading.
+
+The kernel talks to the runner over local TCP sockets. ipykernel warns at start-up when those
+are not encrypted ("Kernel is running over TCP without encryption"), so the runner asks
+jupyter_client's kernel manager to provision CurveZMQ keys (`transport_encryption="auto"`):
+the kernel then encrypts its sockets and has nothing to warn about. "auto" does so whenever the
+kernelspec declares Curve support (ipykernel's own `python3` spec does) and falls back to plain
+TCP otherwise, so an older kernel still runs.
+
+What this leaves out: running notebooks in parallel, and any kernel other than `python3`.
 """
 
 from __future__ import annotations
@@ -15,6 +24,20 @@ import time
 from pathlib import Path
 
 from course_utils.paths import BUILD_DIR, NOTEBOOKS_DIR
+
+KERNEL_NAME = "python3"
+# jupyter_client's policy for encrypting the kernel's sockets: "auto" provisions CurveZMQ keys
+# when the kernelspec supports them (see the module docstring).
+TRANSPORT_ENCRYPTION = "auto"
+
+
+def kernel_config():
+    """The traitlets config the runner's kernel manager starts each kernel with."""
+    from traitlets.config import Config
+
+    config = Config()
+    config.KernelManager.transport_encryption = TRANSPORT_ENCRYPTION
+    return config
 
 
 def lesson_notebooks(folder: Path = NOTEBOOKS_DIR, only: list[str] | None = None) -> list[Path]:
@@ -35,7 +58,7 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800) -> tuple[Path, 
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL_NAME, config=kernel_config(),
                             resources={"metadata": {"path": str(path.parent)}})
     executed = out_dir / "executed" / path.name
     html = out_dir / "html" / path.with_suffix(".html").name

@@ -6,11 +6,12 @@ functions), the quizzes and the diagrams.
     cost_plots    offers side by side, the TCO breakdown, spend over months (lesson 03)
     gpu_rental    hours and dollars on one rented GPU (lesson 03)
     managed_api   one job on every managed fine-tuning API (lesson 03)
-    tco           total cost of ownership and the break-even with an API (lesson 03)
+    spot          the rental calculator's spot option (lesson 03)
+    tco           total cost of ownership against prompting an API, the break-even (lesson 03)
     decision      the decision wizard (lesson 01)
     memory        the VRAM calculator and the stacked memory bars (lesson 02)
     quizzes       the concept quizzes at the end of each lesson
-    diagrams      the course's diagrams, drawn by code (lessons 04, 05 and 07)
+    diagrams      the course's diagrams, drawn by code (lessons 02, 04, 05 and 07)
 
 What this leaves out: the arithmetic, which lives in `course_utils.plan` and is tested there.
 """

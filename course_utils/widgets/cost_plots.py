@@ -41,8 +41,10 @@ def plot_quotes(ax, quotes: Sequence[Quote], highlight: str | None = None) -> No
                            "price)"))
 
 
-def plot_tco_breakdown(ax, tco: TcoBreakdown) -> None:
-    """Lesson 03. Stacked bars of the TCO components, at the low and at the high ends."""
+def plot_tco_breakdown(ax, tco: TcoBreakdown, api: float | None = None,
+                       api_label: str = "prompting the API") -> None:
+    """Lesson 03. Stacked bars of the TCO components, at the low and at the high ends; with
+    `api`, a third bar: what prompting an API costs for the same queries over the period."""
     bottoms = [0.0, 0.0]
     colors = ["#d62728", "#ff7f0e", "#9467bd", "#1f77b4"]
     for (name, amount), color in zip(tco.components.items(), colors):
@@ -50,7 +52,12 @@ def plot_tco_breakdown(ax, tco: TcoBreakdown) -> None:
         ax.bar([0, 1], [lo, hi], bottom=bottoms, color=color, width=0.6,
                label=mpl_text(f"{name}: {money(amount)}"))
         bottoms = [bottoms[0] + lo, bottoms[1] + hi]
-    ax.set_xticks([0, 1], ["low end", "high end"])
+    ticks = ["fine-tune,\nlow end", "fine-tune,\nhigh end"]
+    if api is not None:
+        ax.bar([2], [api], color="#2ca02c", width=0.6,
+               label=mpl_text(f"{api_label}, same queries: {money(api)}"))
+        ticks.append("API,\nsame queries")
+    ax.set_xticks(range(len(ticks)), ticks, fontsize=8)
     ax.set_ylabel(mpl_text("$ over the period"))
     ax.set_title(f"TCO over {tco.months} months ({tco.runs} training runs, {tco.retrain})",
                  fontsize=9)
@@ -58,9 +65,10 @@ def plot_tco_breakdown(ax, tco: TcoBreakdown) -> None:
 
 
 def plot_cumulative(ax, cum: CumulativeCosts, api_label: str, title: str = "") -> None:
-    """Lesson 03. Cumulative spend, self-hosted vs API, with the break-even month marked."""
+    """Lesson 03. Cumulative spend on the same queries, a self-hosted fine-tune vs prompting an
+    API, with the break-even month marked."""
     ax.plot(cum.months, cum.self_hosted, label="self-hosted fine-tune", color="#1f77b4")
-    ax.plot(cum.months, cum.api, label=f"API ({api_label})", color="#2ca02c")
+    ax.plot(cum.months, cum.api, label=f"prompting the API ({api_label})", color="#2ca02c")
     if cum.break_even_month is not None:
         m = cum.break_even_month
         ax.axvline(m, color="grey", linestyle=":")

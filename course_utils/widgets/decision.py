@@ -96,17 +96,18 @@ class DecisionWizard(Calculator):
         top = max(self._break_even, self.monthly_queries.value) * 2
         xs = [top * i / 100 for i in range(101)]
         fig, ax = new_figure(width=7, height=3)
-        ax.plot(xs, [monthly] * len(xs), label=mpl_text(f"{gpu.label()} rented all month "
-                                                        f"({money(monthly)})"), color="#1f77b4")
+        ax.plot(xs, [monthly] * len(xs),
+                label=mpl_text(f"self-hosted fine-tune: {gpu.label()}, all month "
+                               f"({money(monthly)})"), color="#1f77b4")
         ax.plot(xs, [x * per_query for x in xs], color="#2ca02c",
-                label=f"{api}, {be['input_tokens_per_query']}+{be['output_tokens_per_query']} "
-                      "tokens/query")
+                label=f"prompting {api}, {be['input_tokens_per_query']}+"
+                      f"{be['output_tokens_per_query']} tokens/query")
         ax.axvline(self._break_even, color="grey", linestyle=":")
         ax.annotate(f"break-even ≈ {self._break_even:,.0f}/month", (self._break_even, monthly),
                     xytext=(5, 8), textcoords="offset points", fontsize=8)
         ax.axvline(self.monthly_queries.value, color="#d62728", label="your volume")
         ax.set_xlabel("queries per month")
         ax.set_ylabel(mpl_text("$ per month"))
-        ax.set_title("Question 4: does the volume pay for a GPU running all month?", fontsize=9)
+        ax.set_title("Question 4: the same queries, self-hosted or through an API?", fontsize=9)
         ax.legend(fontsize=7, loc="upper left")
         self._draw(fig)

@@ -1,5 +1,5 @@
 """The course's diagrams, drawn by code: LoRA, QLoRA's 4-bit storage, the loss mask on a chat row,
-and one base model serving many adapters in a mixed batch (lessons 04, 05 and 07).
+and one base model serving many adapters in a mixed batch (lessons 02, 04, 05 and 07).
 
 Every function returns a `matplotlib.figure.Figure` built without pyplot (no global figure
 state), so two calls give the same PNG bytes. Every number drawn comes from the course's own
@@ -164,8 +164,8 @@ def _nf4_block(ax, x, y, width):
 
 
 def qlora_diagram(model: str = "qwen2.5-7b", r: int = 16, compute_dtype: str = "bf16") -> Figure:
-    """Lesson 05. NF4 blocks of 64 weights with one absmax each, double quantization of the
-    absmax in blocks of 256, and the LoRA adapters beside the 4-bit base in the compute dtype."""
+    """Lesson 02 (and 05). NF4 blocks of 64 weights with one absmax each, double quantization of
+    the absmax in blocks of 256, and the LoRA adapters beside the 4-bit base in the compute dtype."""
     cfg = resolve_config(model)
     code, scale_fp32 = nf4_bits_per_weight(False)
     _, scale_dq = nf4_bits_per_weight(True)

@@ -3,7 +3,9 @@
 Hours = dataset tokens / (tokens/s per GPU) / 3600, with the throughput filled in from the
 published measurement for the chosen GPU and method (`data/throughput.csv`; a QLoRA figure
 may be derived from a LoRA one, and says so) and open to overwriting. The plot compares every
-offer of every GPU with a published throughput, the chosen one in red.
+offer of every GPU with a published throughput, the chosen one in red. A checkbox prices the
+same run on a spot (preemptible) instance: the seeds' discount, minus the time checkpoints and
+preemptions add (`course_utils.widgets.spot`).
 
 What this leaves out: several GPUs per run, and the costs around the run (data preparation,
 evaluation, hosting: the TCO calculator adds those).
@@ -25,6 +27,7 @@ from course_utils.plan.prices import PriceRow, gpu_rental_options, load_prices
 from course_utils.widgets.calculator import (Calculator, example_size, new_figure, offer_key,
                                              stale_html)
 from course_utils.widgets.cost_plots import plot_quotes
+from course_utils.widgets.spot import SpotOption
 
 DEFAULT_OFFER = ("RunPod Community", "A100 80GB")  # the seeds' worked QLoRA run
 
@@ -35,7 +38,8 @@ class GpuRentalCalculator(Calculator):
     Hours = dataset tokens / (tokens/s per GPU) / 3600; the throughput is filled in from the
     published measurement for the chosen GPU and method (`data/throughput.csv`) and can be
     overwritten. The dataset defaults to the seeds' worked example (`data/costs_assumptions.csv`).
-    The plot compares every offer of every GPU with a published throughput.
+    The plot compares every offer of every GPU with a published throughput. Ticking "on a spot
+    instance" adds the run on spot: `spot` holds its controls, `spot_estimate` its numbers.
     """
 
     def __init__(self, *, gpu: str | None = None, method: str = "qlora",
@@ -71,14 +75,17 @@ class GpuRentalCalculator(Calculator):
         self.throughput_note = widgets.HTML()
         self.result = widgets.HTML()
         self.notice = widgets.HTML()
+        self.spot = SpotOption(style=style)
+        self.spot_estimate = None
         self.plot = widgets.Output()
         self.widget = widgets.VBox([
             widgets.HBox([widgets.VBox([self.gpu, self.method]),
                           widgets.VBox([self.num_examples, self.avg_tokens, self.epochs])]),
             widgets.HBox([self.tokens_per_second, self.throughput_note]),
-            self.result, self.notice, self.plot])
+            self.spot.box, self.result, self.notice, self.plot])
         self._fill_throughput()
-        self._watch(self.num_examples, self.avg_tokens, self.epochs, self.tokens_per_second)
+        self._watch(self.num_examples, self.avg_tokens, self.epochs, self.tokens_per_second,
+                    *self.spot.controls)
         for c in (self.gpu, self.method):
             c.observe(lambda _ch: self._fill_throughput(), names="value")
         self.update()
@@ -115,12 +122,16 @@ class GpuRentalCalculator(Calculator):
         cost = gpu_training_cost(hours, (option.hourly_low, option.hourly_high))
         self.hours = hours
         self.cost = cost
+        self.spot_estimate = self.spot.estimate(hours, (option.hourly_low, option.hourly_high),
+                                                self.num_examples.value, self.epochs.value)
         self.result.value = (
             f"<b>{tokens / 1e6:,.1f}M tokens</b> at {self.tokens_per_second.value:,} tokens/s → "
             f"<b>{hours:,.2f} GPU-hours</b> on {html.escape(option.gpu)} → "
             f"<b>{money(cost)}</b> at {html.escape(option.provider)} "
             f"({money((option.hourly_low, option.hourly_high))}/h, as of {option.as_of}). "
             "Compute only: data, evaluation and hosting come on top (see the TCO calculator).")
+        if self.spot_estimate is not None:
+            self.result.value += "<br>" + self.spot.result_html(self.spot_estimate, option.provider)
         used = [r for r in self._prices if r.kind == "gpu_rental"
                 and (r.provider, r.item) == (option.provider, option.gpu)]
         self.notice.value = stale_html(used, self._today)

@@ -1,11 +1,12 @@
-"""The TCO calculator of lesson 03: what a self-hosted fine-tune costs over months, and where
-it beats a per-token API.
+"""The TCO calculator of lesson 03: a fine-tuned, self-hosted model against prompting an API
+for the same queries.
 
-Left plot: the total cost of ownership by component (training compute x runs, data
-preparation at the seeds' multiplier, evaluation tooling, hosting), at the low and the high
-ends. Right plot: cumulative spend month by month, self-hosted against the API at your query
-volume, with the month they cross. The break-even volume uses the monthly run-rate: hosting,
-plus every run's compute and data preparation spread over the period.
+Both answer the same queries a month. Left plot: the total cost of ownership of the fine-tune
+by component (training compute x runs, data preparation at the seeds' multiplier, evaluation
+tooling, the self-hosted GPU serving the volume all month), at the low and the high ends,
+beside what prompting the API costs for the same volume and period. Right plot: cumulative
+spend month by month, with the month they cross. The break-even volume uses the monthly
+run-rate: serving, plus every run's compute and data preparation spread over the period.
 
 What this leaves out: the one-off evaluation tooling in the break-even run-rate, and the
 capacity limit of one hosting GPU.
@@ -22,7 +23,7 @@ import ipywidgets as widgets
 from course_utils.plan.costs.amounts import Range, add, low_high, money
 from course_utils.plan.costs.assumptions import assumption
 from course_utils.plan.costs.break_even import (api_cost_per_query_for, break_even_monthly_queries,
-                                                cumulative_costs)
+                                                cumulative_costs, serving_comparison)
 from course_utils.plan.costs.hosting import (RETRAIN_EVERY_MONTHS, monthly_hosting_cost,
                                              total_cost_of_ownership)
 from course_utils.plan.costs.training import gpu_training_cost
@@ -34,11 +35,12 @@ DEFAULT_GPU = "RunPod Community · A100 80GB"  # the seeds' rented GPU
 
 
 class TcoCalculator(Calculator):
-    """Lesson 03. Total cost of ownership of a self-hosted fine-tune, and where it beats a
-    per-token API.
+    """Lesson 03. Total cost of ownership of a self-hosted fine-tune, against prompting a
+    per-token API for the same queries.
 
-    Left plot: the TCO breakdown (low and high ends). Right plot: cumulative spend, month by
-    month, self-hosted vs the API at your query volume, with the break-even crossing.
+    Left plot: the TCO breakdown (low and high ends) beside the API's cost for the same volume.
+    Right plot: cumulative spend, month by month, self-hosted vs the API at your query volume,
+    with the break-even crossing.
     """
 
     def __init__(self, *, training_gpu: str | None = None, hosting_gpu: str | None = None,
@@ -76,7 +78,7 @@ class TcoCalculator(Calculator):
             value=low_high(assumption("evaluation_tooling")), min=0, max=20_000, step=100,
             description="evaluation tooling $", style=s, layout=wide)
         self.hosting_gpu = widgets.Dropdown(options=list(self._options), value=hosting_gpu,
-                                            description="hosting GPU (24/7)", style=s, layout=wide)
+                                            description="serving GPU (24/7)", style=s, layout=wide)
         self._query_controls(apis, api_model, monthly_queries, input_tokens, output_tokens, s, wide)
         self.result = widgets.HTML()
         self.notice = widgets.HTML()
@@ -127,6 +129,8 @@ class TcoCalculator(Calculator):
         recurring = add(hosting, Range(run_lo * (1 + m_lo) * runs / months,
                                        run_hi * (1 + m_hi) * runs / months))
         self.break_even = break_even_monthly_queries(recurring, self.api_per_query)
+        self.serving = serving_comparison(months, hosting, self.monthly_queries.value,
+                                          self.api_per_query)
         self.cumulative = cumulative_costs(
             months, upfront=run_lo * (1 + m_lo) + self.evaluation_tooling.value[0],
             monthly_hosting=low_high(hosting)[0], monthly_queries=self.monthly_queries.value,
@@ -145,21 +149,25 @@ class TcoCalculator(Calculator):
         share = self.tco.share("training compute")
         be_low, be_high = low_high(self.break_even)
         crossing = self.cumulative.break_even_month
+        queries = self.monthly_queries.value
         return (
-            f"<b>TCO over {months} months: {money(self.tco.total)}</b> "
-            f"({runs} training run{'s' if runs > 1 else ''}). "
+            f"<b>TCO over {months} months: {money(self.tco.total)}</b> for the fine-tune, "
+            f"self-hosted ({runs} training run{'s' if runs > 1 else ''}): "
             + ", ".join(f"{html.escape(k)} {money(v)}" for k, v in self.tco.components.items())
             + f". Training compute is <b>{share.low:.1%}–{share.high:.1%}</b> of it.<br>"
             f"API: {money(self.api_per_query)} per query "
-            f"({html.escape(self.api_model.value)}). Self-hosting costs less above "
+            f"({html.escape(self.api_model.value)}): prompting it for the same {queries:,} "
+            f"queries a month costs <b>{money(self.serving.api)}</b> over {months} months. "
+            "Self-hosting costs less above "
             f"<b>~{be_low:,.0f}–{be_high:,.0f} queries/month</b>; at "
-            f"{self.monthly_queries.value:,}/month (low-end prices) the cumulative lines "
+            f"{queries:,}/month (low-end prices) the cumulative lines "
             + (f"cross in <b>month {crossing}</b>." if crossing is not None
                else f"<b>do not cross within {months} months</b>."))
 
     def _plot(self) -> None:
         fig, (ax1, ax2) = new_figure(ncols=2, width=10, height=4.4)
-        plot_tco_breakdown(ax1, self.tco)
+        plot_tco_breakdown(ax1, self.tco, api=self.serving.api,
+                           api_label=f"prompting {self.api_model.value}")
         plot_cumulative(ax2, self.cumulative, self.api_model.value,
                         f"{self.monthly_queries.value:,} queries/month (low-end prices)")
         self._draw(fig)

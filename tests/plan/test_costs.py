@@ -137,7 +137,8 @@ def test_tco_components_and_training_is_the_smallest_slice():
     assert C.cents(comp["training compute"]) == C.Range(13.12, 52.48)
     assert C.cents(comp["data preparation & labelling"]) == C.Range(65.60, 524.80)  # 5-10x
     assert comp["evaluation tooling"] == C.Range(500, 2000)
-    assert C.cents(comp["hosting"]) == 14169.60
+    assert C.cents(comp[C.SERVING]) == 14169.60
+    assert C.cents(tco.fine_tuning) == C.Range(578.72, 2577.28)  # all but serving
     assert C.cents(tco.total) == C.Range(14748.32, 16746.88)
     assert tco.smallest() == "training compute"
     assert tco.share("training compute").high < 0.01
@@ -171,6 +172,21 @@ def test_break_even_volume():
         == pytest.approx(20_000)
     r = C.break_even_monthly_queries((100.0, 200.0), 0.01)
     assert r == pytest.approx((10_000, 20_000))
+
+
+def test_serving_the_same_volume_self_hosted_or_through_an_api():
+    """The fair comparison: the same queries a month, a GPU all month against a price per query."""
+    monthly = C.monthly_hosting_cost(1.64)                    # $1,180.80 a month
+    per = C.api_cost_per_query_for("OpenAI", "GPT-4.1 mini", 500, 200)   # $0.00052
+    low_volume = C.serving_comparison(12, monthly, 1_000_000, per)
+    assert C.cents(low_volume.self_hosted) == 14169.60
+    assert low_volume.api == pytest.approx(12 * 1_000_000 * 0.00052)     # $6,240
+    assert low_volume.cheaper == "API"
+    assert low_volume.break_even_queries == pytest.approx(1180.80 / 0.00052)
+    high_volume = C.serving_comparison(12, monthly, 3_000_000, per)
+    assert high_volume.cheaper == "self-hosted"
+    # a GPU price range that straddles the API's cost: either can be cheaper
+    assert C.serving_comparison(1, (500, 2000), 2_000_000, per).cheaper == "either"
 
 
 def test_cumulative_costs_cross_at_break_even_month():
@@ -214,6 +230,8 @@ def test_cumulative_costs_cross_at_break_even_month():
     (lambda: C.break_even_monthly_queries(100, 0), "api_cost_per_query"),
     (lambda: C.break_even_monthly_queries(100, 0.01, 0.02), "self_hosted_cost_per_query"),
     (lambda: C.cumulative_costs(12, 0, 100, -1, 0.01), "monthly_queries"),
+    (lambda: C.serving_comparison(12, 100, -1, 0.01), "monthly_queries"),
+    (lambda: C.serving_comparison(12, 100, 1000, 0), "api_cost_per_query"),
 ])
 def test_bad_arguments_are_named(call, arg):
     with pytest.raises(C.CostInputError, match=rf"argument.*'{arg}"):

@@ -45,6 +45,29 @@ def test_gpu_calculator_follows_gpu_and_method():
     assert "Lambda · H100 80GB" in labels and "RunPod Community · A100 80GB" in labels
 
 
+def test_gpu_calculator_spot_option():
+    g = GpuRentalCalculator(today=FRESH)
+    assert g.spot_estimate is None and "On spot" not in g.result.value
+    assert g.spot.details.layout.display == "none"
+    g.spot.enabled.value = True
+    assert g.spot.details.layout.display is None
+    # 50,000 examples / 8 per step = 6,250 steps; a save every 100-200 steps = 31-62 saves
+    est = g.spot_estimate
+    assert est.steps == 6250 and est.checkpoints == (31, 62)
+    assert est.discount == (0.6, 0.8) and est.on_demand_cost == pytest.approx((3.574, 3.574), abs=1e-3)
+    assert "On spot</b> (60%–80% off" in g.result.value and "31–62 saves" in g.result.value
+    assert "$0.80–$1.79</b> against $3.57 on demand" in g.result.value
+    g.spot.preemptions.value = (0, 0)
+    g.spot.save_seconds.value = 0
+    assert g.spot_estimate.hours == pytest.approx((g.hours, g.hours))   # no overhead left
+    g.spot.discount.value = (0.5, 0.5)
+    assert g.spot_estimate.cost == pytest.approx((g.hours * 0.82, g.hours * 0.82))
+    g.gpu.value = "Vast.ai spot · A100 80GB"
+    assert "already a spot price" in g.result.value
+    g.spot.enabled.value = False
+    assert g.spot_estimate is None and "On spot" not in g.result.value
+
+
 def test_gpu_calculator_warns_on_old_prices():
     g = GpuRentalCalculator(today=dt.date(2027, 6, 1))
     assert "more than 180 days old" in g.notice.value

@@ -21,10 +21,13 @@ def test_tco_calculator_breakdown_and_break_even():
     # 12 x $1,180.80 hosting
     assert "training compute $52.48" in t.result.value
     assert "data preparation &amp; labelling $262.40–$524.80" in t.result.value
-    assert "hosting $14,169.60" in t.result.value
+    assert "self-hosted serving $14,169.60" in t.result.value
     assert "TCO over 12 months: $14,984.48–$16,746.88" in t.result.value
     assert t.tco.smallest() == "training compute"
     assert "$0.00052 per query" in t.result.value
+    # the API answers the same 3M queries a month: 12 x 3M x $0.00052
+    assert t.serving.api == pytest.approx(18_720.0)
+    assert "for the same 3,000,000 queries a month costs <b>$18,720.00</b>" in t.result.value
     assert t.cumulative.break_even_month is not None
     assert f"cross in <b>month {t.cumulative.break_even_month}</b>" in t.result.value
 
@@ -40,9 +43,10 @@ def test_tco_calculator_reacts_to_volume_and_cadence():
     t.monthly_queries.value = 2_000_000
     assert "cross in" in t.result.value
     ax_tco, ax_cum = t.figure.axes
-    assert len(ax_tco.patches) == 8  # 4 components x (low, high)
+    assert len(ax_tco.patches) == 9  # 4 components x (low, high), and the API for the same queries
+    assert ax_tco.patches[-1].get_height() == pytest.approx(t.serving.api)
     assert [line.get_label() for line in ax_cum.lines][:2] == \
-        ["self-hosted fine-tune", "API (OpenAI · GPT-4o)"]
+        ["self-hosted fine-tune", "prompting the API (OpenAI · GPT-4o)"]
 
 
 def test_tco_calculator_bad_argument():

@@ -11,9 +11,11 @@ written in the code. The modules:
     throughput       published tokens/s per GPU, and the one for a GPU and a method
     training         one training run: managed API per token, rented GPU per hour
     hosting          hosting per month and the total cost of ownership
-    break_even       self-hosting against a per-token API
+    break_even       serving the same volume self-hosted or through a per-token API
     offers           one job priced on every offer
+    spot             a run on a preemptible GPU: the discount, checkpoints and lost work
     worked_examples  the seeds' worked examples, recomputed to the cent
+    budgets          the seeds' per-method budgets, recomputed with a verdict
 
 Every name below can be read from this package (`from course_utils.plan import costs`;
 `costs.money(...)`); it loads the defining module on first use.
@@ -23,9 +25,6 @@ discounts for committed use, and the capacity limit of one GPU (lesson 07 serves
 """
 
 from course_utils._lazy import lazy_exports
-
-# The prices file's look-ups, which the cost arithmetic is always used with.
-from course_utils.plan.prices import find_price, load_prices  # noqa: F401
 
 # name -> the module of this package that defines it
 EXPORTS = {
@@ -37,12 +36,16 @@ EXPORTS = {
                      "throughput_for"), "throughput"),
     **dict.fromkeys(("dataset_tokens", "gpu_training_cost", "managed_training_cost",
                      "managed_training_quote", "training_hours"), "training"),
-    **dict.fromkeys(("RETRAIN_EVERY_MONTHS", "TcoBreakdown", "monthly_hosting_cost",
+    **dict.fromkeys(("RETRAIN_EVERY_MONTHS", "SERVING", "TcoBreakdown", "monthly_hosting_cost",
                      "total_cost_of_ownership", "training_runs"), "hosting"),
-    **dict.fromkeys(("CumulativeCosts", "api_cost_per_query", "api_cost_per_query_for",
-                     "break_even_monthly_queries", "cumulative_costs"), "break_even"),
+    **dict.fromkeys(("CumulativeCosts", "ServingComparison", "api_cost_per_query",
+                     "api_cost_per_query_for", "break_even_monthly_queries", "cumulative_costs",
+                     "serving_comparison"), "break_even"),
     **dict.fromkeys(("Quote", "compare_offers"), "offers"),
+    **dict.fromkeys(("SpotEstimate", "spot_training_cost", "training_steps"), "spot"),
     **dict.fromkeys(("SeedExample", "seed_examples"), "worked_examples"),
+    **dict.fromkeys(("BUDGET_COLUMNS", "BudgetCheck", "BudgetClaim", "budget_verdict",
+                     "check_method_budgets", "load_method_budgets"), "budgets"),
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, EXPORTS)

@@ -6,7 +6,9 @@ They cross at
 
     break-even queries a month = fixed monthly cost / (API cost per query - own cost per query)
 
-and `cumulative_costs` draws both month by month, retraining included.
+`serving_comparison` sets both side by side for one monthly volume over a period (the fair
+comparison: the same queries answered either way), and `cumulative_costs` draws them month by
+month, retraining included.
 
 What this leaves out: the throughput limit of one GPU (above it a second GPU doubles the
 fixed cost) and volume discounts of the APIs.
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from course_utils.plan.costs.amounts import Amount, CostInputError, check, lift
+from course_utils.plan.costs.amounts import Amount, CostInputError, check, lift, low_high
 from course_utils.plan.costs.hosting import retrain_interval
 from course_utils.plan.prices import PriceRow, find_price, load_prices
 
@@ -62,6 +64,40 @@ def break_even_monthly_queries(monthly_fixed_cost: Amount, api_cost_per_query: f
             f"argument 'self_hosted_cost_per_query' ({marginal:g}) is not below "
             f"'api_cost_per_query' ({api:g}): self-hosting never breaks even")
     return lift(lambda f: f / (api - marginal), fixed)
+
+
+@dataclass(frozen=True)
+class ServingComparison:
+    """The same queries a month, answered for `months` two ways: by a self-hosted fine-tune (a
+    GPU running all month, whatever it serves) and by prompting a per-token API."""
+
+    months: int
+    monthly_queries: float
+    api_cost_per_query: float
+    self_hosted: Amount        # hosting a month x months
+    api: float                 # queries a month x cost per query x months
+    break_even_queries: Amount
+
+    @property
+    def cheaper(self) -> str:
+        """'self-hosted', 'API', or 'either' when the API falls inside the GPU's price range."""
+        low, high = low_high(self.self_hosted)
+        return "self-hosted" if high < self.api else "API" if low > self.api else "either"
+
+
+def serving_comparison(months: int, monthly_hosting: Amount, monthly_queries: float,
+                       api_cost_per_query: float) -> ServingComparison:
+    """Lesson 03. Serving `monthly_queries` for `months`: self-hosted (`monthly_hosting` each
+    month) against prompting an API (`api_cost_per_query` each query), and the volume at which
+    they cost the same. Training is left out: add the TCO's other components to the
+    self-hosted side for the whole comparison.
+    """
+    check("months", months, integer=True, allow_range=False)
+    hosting = check("monthly_hosting", monthly_hosting, strict=False)
+    q = check("monthly_queries", monthly_queries, strict=False, allow_range=False)
+    per = check("api_cost_per_query", api_cost_per_query, allow_range=False)
+    return ServingComparison(months, q, per, lift(lambda h: h * months, hosting), q * per * months,
+                             break_even_monthly_queries(hosting, per))
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,12 @@
     TCO = training compute x runs                                   (`total_cost_of_ownership`)
           + data preparation and labelling (the seeds' 5-10x of that compute)
           + evaluation tooling (one-off)
-          + hosting x months
+          + self-hosted serving: the GPU that answers the queries, all month
 
-How many runs a period takes follows the retraining cadence (`training_runs`).
+How many runs a period takes follows the retraining cadence (`training_runs`). The serving line
+is not a cost of fine-tuning on its own: prompting an API to answer the same queries costs
+money too. `course_utils.plan.costs.break_even.serving_comparison` sets the two side by side
+for one monthly volume, which is the comparison lesson 03 draws.
 
 What this leaves out: taxes, storage and egress, engineers' time beyond the seeds' multiplier,
 discounts for committed use, and the capacity limit of one GPU (lesson 07 serves adapters).
@@ -21,6 +24,7 @@ from course_utils.plan.costs.assumptions import assumption
 
 RETRAIN_EVERY_MONTHS = {"none": None, "quarterly": 3, "monthly": 1}
 MAX_MONTHS = 120  # ten years: the longest period the TCO accepts
+SERVING = "self-hosted serving"  # the TCO component of the GPU that answers queries all month
 
 
 def monthly_hosting_cost(hourly_rate: Amount, hours_per_month: float = 720) -> Amount:
@@ -73,6 +77,11 @@ class TcoBreakdown:
         """The component with the smallest midpoint."""
         return min(self.components, key=lambda k: sum(low_high(self.components[k])))
 
+    @property
+    def fine_tuning(self) -> Amount:
+        """Every component but serving: what fine-tuning adds before the first query."""
+        return add(*(v for k, v in self.components.items() if k != SERVING))
+
 
 def total_cost_of_ownership(months: int, training_compute: Amount, monthly_hosting: Amount,
                             pipeline_multiplier: Amount | None = None,
@@ -84,7 +93,10 @@ def total_cost_of_ownership(months: int, training_compute: Amount, monthly_hosti
     * data preparation and labelling: `pipeline_multiplier` x all training compute
       (default: the seeds' 5-10x, `data/costs_assumptions.csv`);
     * evaluation tooling: one-off (default: the seeds' $500-$2,000);
-    * hosting: `monthly_hosting` x months.
+    * self-hosted serving: `monthly_hosting` (a GPU answering queries all month) x months.
+
+    Compare the total with what prompting an API costs for the same queries
+    (`serving_comparison`), not with zero: the queries have to be answered either way.
     """
     check("months", months, integer=True)
     if months > MAX_MONTHS:
@@ -103,5 +115,5 @@ def total_cost_of_ownership(months: int, training_compute: Amount, monthly_hosti
         "training compute": all_compute,
         "data preparation & labelling": lift(lambda c, m: c * m, all_compute, mult),
         "evaluation tooling": tooling,
-        "hosting": lift(lambda h: h * months, hosting),
+        SERVING: lift(lambda h: h * months, hosting),
     })
