@@ -3,11 +3,13 @@
 Modules, lowest first (each imports only those above it):
 
     vocab, general_chat     the generator's word tables; general chat conversations
-    textsim                 shingles, Jaccard, MinHash LSH near-duplicate index
+    textsim, tfidf          shingles, Jaccard, MinHash LSH near-duplicate index; char n-gram TF-IDF
     chat_format, tokens     rendering through the chat template, the loss mask; token counts
-    rows                    what a row is: user_text, row_problems
+    rows, files             what a row is: user_text, row_problems; strict text and JSON reading
     generate, defects       clean task rows and facts; planted defects and their truth (make_raw)
-    load                    the loaders, with errors naming file, line and field
+    learner_vocab,          the learner-style file (data/learner_tickets.csv), made without the
+      learner_file            generator, and its truth
+    load, own_data          the course's loaders; your own CSV, JSON Lines, DataFrame or Dataset in
     steps, off_task, pii    the curation's steps
     size_check, curation    the size gate; the pipeline, its report and its score
     splits                  leak-free splits and the training mix
@@ -38,6 +40,14 @@ EXPORTS = {
     "load_raw": "load",
     "load_split": "load",
     "load_truth": "load",
+    "LEARNER_FILE": "learner_file",
+    "load_learner_truth": "learner_file",
+    "general_requests": "off_task",
+    "off_task_scores": "off_task",
+    "LoadedRows": "own_data",
+    "load_dataset_rows": "own_data",
+    "iban_valid": "pii",
+    "luhn_valid": "pii",
     "redact_text": "pii",
     "user_text": "rows",
     "check_size": "size_check",
@@ -49,6 +59,7 @@ EXPORTS = {
     "drop_malformed": "steps",
     "jaccard": "textsim",
     "shingles": "textsim",
+    "word_set": "textsim",
     "course_token_counter": "tokens",
     "rendered_length": "tokens",
 }

@@ -11,7 +11,8 @@ machine or on ``PYTHONHASHSEED``.
 
 The curated files also depend on the course tokenizer (``data/tiny_model/tokenizer.json``),
 through the length cap: rebuilding the tiny model with another vocabulary can change the
-token counts that ``curation_report.json`` quotes.
+token counts that ``curation_report.json`` quotes; and on ``data/general_requests.txt``, the
+general side of the off-task check (`course_utils.dataset.off_task`).
 
 What this leaves out: checking the written files (the tests compare them with the committed
 ones) and any other seed's data (pass ``--seed``; the committed files use 0).

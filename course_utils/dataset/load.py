@@ -1,7 +1,8 @@
 """Lesson 04: loading the course's datasets, with errors that name the file, line and field.
 
-Nothing is skipped silently: a line that is not JSON, a missing field or a value of the wrong
-type stops the load with a `course_utils.errors.DataFileError` such as
+Nothing is skipped silently: a byte that is not UTF-8, a line that is not JSON (or JSON that
+`json.loads` would accept with a silent loss: a key twice, NaN), a missing field or a value of
+the wrong type stops the load with a `course_utils.errors.DataFileError` such as
 
     data/tasks/train.jsonl, line 12, field 'messages[1].content': expected a string, got int (42).
 
@@ -20,9 +21,9 @@ content (duplicates, PII, off-task text: that is the curation's job).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from course_utils.dataset.files import parse_json, read_text
 from course_utils.dataset.rows import ROLES
 from course_utils.errors import DataFileError
 from course_utils.paths import data_path
@@ -42,23 +43,16 @@ REBUILD_HINT = "rebuild the course data with `python -m course_utils.dataset.bui
 
 def _read(path) -> list[tuple[int, object]]:
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file; check the path, or {REBUILD_HINT}")
-    out = []
-    with open(path, encoding="utf-8") as f:
-        lines = f.read().split("\n")
+    text = read_text(path, hint=f"check the path, or {REBUILD_HINT}")
+    lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line
-    for n, text in enumerate(lines, start=1):
-        if not text.strip():
+    out = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
             raise DataFileError(path, n, None, "blank line; JSON Lines holds one JSON object per "
                                               "line (delete the blank line)")
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise DataFileError(path, n, None, f"not valid JSON: {e.msg} at column {e.colno} "
-                                              f"(line starts {text[:40]!r})") from None
-        out.append((n, obj))
+        out.append((n, parse_json(line, path, n)))
     return out
 
 
@@ -164,12 +158,7 @@ def load_general(tasks_dir=None) -> list[dict]:
 def load_truth(path=None) -> dict:
     """Lesson 04. The ground truth of the injected defects (`data/tasks/raw_truth.json`)."""
     path = Path(path) if path is not None else TASKS_DIR / "raw_truth.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file; {REBUILD_HINT}")
-    try:
-        truth = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise DataFileError(path, e.lineno, None, f"not valid JSON: {e.msg}") from None
+    truth = parse_json(read_text(path, hint=REBUILD_HINT), path)
     if not isinstance(truth, dict):
         raise DataFileError(path, None, None, f"expected a JSON object, got {_type_name(truth)}.")
     for k in ("drop", "transform"):
@@ -183,12 +172,7 @@ def load_facts(version: int = 1, tasks_dir=None) -> list[dict]:
     if version not in (1, 2):
         raise ValueError(f"load_facts(version={version!r}): choose 1 or 2")
     path = Path(tasks_dir or TASKS_DIR) / f"facts_v{version}.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file; {REBUILD_HINT}")
-    try:
-        facts = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise DataFileError(path, e.lineno, None, f"not valid JSON: {e.msg}; {REBUILD_HINT}") from None
+    facts = parse_json(read_text(path, hint=REBUILD_HINT), path)
     if not isinstance(facts, list):
         raise DataFileError(path, None, None, f"expected a JSON list of facts, got {_type_name(facts)}.")
     for i, f in enumerate(facts):

@@ -39,12 +39,14 @@ def user_text(row: dict) -> str:
                      and isinstance(m.get("content"), str))
 
 
-def row_problems(row) -> list[str]:
+def row_problems(row, tasks=ALL_TASKS) -> list[str]:
     """Lesson 04. Structural and format problems of one row ([] when it is well formed).
 
-    A row is a dict with a string ``id``, a ``task`` from the course's tasks, and ``messages``:
-    an optional system message, then user/assistant turns alternating, ending with the
-    assistant; every ``content`` a string. The last answer must fit its task's format.
+    A row is a dict with a string ``id``, a ``task`` from `tasks` (the course's tasks unless
+    told otherwise: your own data brings its own task names), and ``messages``: an optional
+    system message, then user/assistant turns alternating, ending with the assistant; every
+    ``content`` a string. The last answer must fit its task's format (the course's tasks have
+    one; other tasks' answers are free text).
     """
     if not isinstance(row, dict):
         return [f"row is a {type(row).__name__}, not an object"]
@@ -52,8 +54,8 @@ def row_problems(row) -> list[str]:
     if not isinstance(row.get("id"), str):
         probs.append("'id' missing or not a string")
     task = row.get("task")
-    if task not in ALL_TASKS:
-        probs.append(f"'task' is {task!r}, not one of {ALL_TASKS}")
+    if task not in tasks:
+        probs.append(f"'task' is {task!r}, not one of {tuple(tasks)}")
     msgs = row.get("messages")
     if not isinstance(msgs, list) or not msgs:
         return probs + ["'messages' missing or not a non-empty list"]

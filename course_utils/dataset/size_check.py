@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml  # PyYAML: light, pinned in requirements.txt
 
+from course_utils.dataset.files import read_text
 from course_utils.dataset.rows import Row
 from course_utils.errors import DataFileError
 from course_utils.paths import data_path
@@ -42,7 +43,7 @@ def size_guideline(path=None) -> dict:
     if not path.is_file():
         raise DataFileError(path, None, None, "no such file; it ships with the course in data/.")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_text(path))
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         raise DataFileError(path, None if line is None else line + 1, None,

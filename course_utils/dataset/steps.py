@@ -9,7 +9,8 @@ Each step takes a list of rows and returns ``(kept, dropped)``, where ``dropped`
     drop_too_long           rendered conversation over `max_tokens` tokens
     drop_exact_duplicates   byte-identical rows (keeps the first)
     drop_conflicting_labels the same input with different answers (drops them all)
-    drop_near_duplicates    user texts at shingle Jaccard >= threshold (keeps the first)
+    drop_near_duplicates    user texts at shingle Jaccard >= 0.8, or word-set Jaccard >= 0.85
+                            (keeps the first)
 
 What this leaves out: the two steps that need more than a rule, off-task detection
 (`course_utils.dataset.off_task`) and PII redaction (`course_utils.dataset.pii`), and the
@@ -25,6 +26,12 @@ from typing import Callable
 from course_utils.dataset.rows import Dropped, Row, row_problems, user_text
 from course_utils.dataset.textsim import NearDupIndex
 from course_utils.dataset.tokens import course_token_counter, rendered_length
+from course_utils.tasks import ALL_TASKS
+
+# Word-set Jaccard at which two user texts are near duplicates: a swap or a doubled word gives
+# 1.0, one word dropped from ten gives 0.9. No two clean rows of the course's raw data reach
+# 0.85 (six pairs of templated posts reach 0.80).
+WORD_THRESHOLD = 0.85
 
 
 def drop_empty(rows: list[Row]) -> tuple[list[Row], Dropped]:
@@ -42,11 +49,14 @@ def drop_empty(rows: list[Row]) -> tuple[list[Row], Dropped]:
     return kept, dropped
 
 
-def drop_malformed(rows: list[Row]) -> tuple[list[Row], Dropped]:
-    """Lesson 04. Drop rows whose structure or answer format is wrong (see `row_problems`)."""
+def drop_malformed(rows: list[Row], tasks=ALL_TASKS) -> tuple[list[Row], Dropped]:
+    """Lesson 04. Drop rows whose structure or answer format is wrong (see `row_problems`).
+
+    tasks: the task names a row may carry (default: the course's tasks and "general").
+    """
     kept, dropped = [], []
     for row in rows:
-        probs = row_problems(row)
+        probs = row_problems(row, tasks)
         if probs:
             dropped.append((row, "; ".join(probs)))
         else:
@@ -106,23 +116,30 @@ def drop_conflicting_labels(rows: list[Row]) -> tuple[list[Row], Dropped]:
     return kept, [(r, bad[r["id"]]) for r in rows if r["id"] in bad]
 
 
-def drop_near_duplicates(rows: list[Row], threshold: float = 0.8) -> tuple[list[Row], Dropped]:
+def drop_near_duplicates(rows: list[Row], threshold: float = 0.8,
+                         word_threshold: float = WORD_THRESHOLD) -> tuple[list[Row], Dropped]:
     """Lesson 04. Drop rows whose user text is a near duplicate of an earlier row's (same task).
 
-    Near duplicate: Jaccard similarity of 5-character shingles >= `threshold` (MinHash LSH
-    candidates, exact check). The first row of each near-duplicate group is kept.
+    Near duplicate: Jaccard similarity of 5-character shingles >= `threshold` (typos, case,
+    punctuation), or of the sets of words >= `word_threshold` (words swapped, doubled or
+    dropped, which move many shingles of a short text). MinHash LSH candidates, exact check.
+    The first row of each near-duplicate group is kept.
     """
-    indexes: dict[str, NearDupIndex] = {}
+    indexes: dict[str, tuple[NearDupIndex, NearDupIndex]] = {}
     kept, dropped = [], []
     for row in rows:
         if row["task"] not in indexes:
-            indexes[row["task"]] = NearDupIndex(threshold)
-        index = indexes[row["task"]]
+            indexes[row["task"]] = (NearDupIndex(threshold), NearDupIndex(word_threshold, units="words"))
+        by_shingles, by_words = indexes[row["task"]]
         text = user_text(row)
-        hits = index.query(text)
+        hits, words = by_shingles.query(text), by_words.query(text)
         if hits:
             dropped.append((row, f"near duplicate of {hits[0][0]} (Jaccard {hits[0][1]:.2f})"))
+        elif words:
+            dropped.append((row, f"near duplicate of {words[0][0]} (same words in another "
+                                 f"order or one changed: word Jaccard {words[0][1]:.2f})"))
         else:
-            index.add(text, row["id"])
+            by_shingles.add(text, row["id"])
+            by_words.add(text, row["id"])
             kept.append(row)
     return kept, dropped

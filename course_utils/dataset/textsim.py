@@ -3,7 +3,9 @@ index that verifies its candidates.
 
 Two texts are compared by their sets of 5-character shingles (substrings) after
 normalisation (lowercase, runs of other characters collapsed to one space); their similarity
-is the Jaccard index |a ∩ b| / |a ∪ b|. Comparing every pair costs n² set operations;
+is the Jaccard index |a ∩ b| / |a ∪ b|. Shingles see typos, case and punctuation as small
+changes but two swapped words as a large one in a short text, so the curation also compares
+sets of words (`word_set`: order-blind). Comparing every pair costs n² set operations;
 `NearDupIndex` asks MinHash LSH (datasketch) for candidates and checks each with the exact
 Jaccard, so what it reports is exact and what it misses is rare.
 
@@ -11,7 +13,7 @@ Used by the generator (to keep clean rows distinct and near copies near), the cu
 drop near duplicates) and the split (to keep near duplicates on one side).
 
 What this leaves out: similarity of meaning (paraphrases share few shingles; that needs
-embeddings) and word-level shingles.
+embeddings) and word n-grams (sequences of words).
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ def shingles(text: str, k: int = SHINGLE_K) -> frozenset:
     if len(t) <= k:
         return frozenset([t]) if t else frozenset()
     return frozenset(t[i:i + k] for i in range(len(t) - k + 1))
+
+
+def word_set(text: str) -> frozenset:
+    """Lesson 04. The set of words of the normalised text (order and repeats do not count)."""
+    return frozenset(normalize_text(text).split())
 
 
 def jaccard(a: frozenset, b: frozenset) -> float:
@@ -63,12 +70,15 @@ class NearDupIndex:
     (a pair at the threshold is missed with probability < 1e-4 with the default settings).
     """
 
-    def __init__(self, threshold: float = 0.8, *, k: int = SHINGLE_K, num_perm: int = NUM_PERM):
+    def __init__(self, threshold: float = 0.8, *, k: int = SHINGLE_K, num_perm: int = NUM_PERM,
+                 units: str = "shingles"):
         from datasketch import MinHash, MinHashLSH
 
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"NearDupIndex(threshold={threshold!r}): must lie in (0, 1]")
-        self.threshold, self.k = threshold, k
+        if units not in ("shingles", "words"):
+            raise ValueError(f"NearDupIndex(units={units!r}): choose 'shingles' or 'words'")
+        self.threshold, self.k, self.units = threshold, k, units
         # Candidates at 0.25 below the threshold: a pair at the threshold collides in at least
         # one LSH band with probability > 0.9999 (the S-curve 1 - (1 - J^r)^b).
         self._lsh = MinHashLSH(num_perm=num_perm,
@@ -87,7 +97,7 @@ class NearDupIndex:
     def _sketch(self, text: str):
         # subtle: query() then add() of the same text is the common pattern; hash it once.
         if self._last is None or self._last[0] != text:
-            sh = shingles(text, self.k)
+            sh = shingles(text, self.k) if self.units == "shingles" else word_set(text)
             self._last = (text, sh, self._minhash(sh))
         return self._last[1], self._last[2]
 

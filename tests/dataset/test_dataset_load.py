@@ -105,3 +105,31 @@ def test_every_committed_dataset_loads_with_full_checks():
     truth = load.load_truth()
     raw_ids = {r["id"] for r in load.load_raw()}
     assert all(i in raw_ids for ids in truth["drop"].values() for i in ids)
+
+
+def test_what_a_learner_brings_is_named_not_guessed(tmp_path):
+    """The failures measured in issue 16, through the course's loaders: each is a DataFileError
+    with the file and the line, and a BOM (what Excel and Notepad write) is simply accepted."""
+    good = json.dumps(GOOD)
+    p = tmp_path / "bom.jsonl"
+    p.write_bytes(b"\xef\xbb\xbf" + (good + "\n").encode("utf-8"))
+    assert load.load_rows(p) == [GOOD]
+    cases = [
+        ((good + "\n" + good.replace("Kettle", "K\u00e9ttle") + "\n").encode("latin-1"),
+         2, None, "0xE9 is not utf-8"),
+        ((good + "\n" + good[:-1] + ', "id": "again"}\n').encode(), 2, "id", "appears twice"),
+        ((good + "\n" + good[:-1] + ', "score": NaN}\n').encode(), 2, None, "NaN is not JSON"),
+        (('{"id": "t9", "n": ' + "7" * 5000 + "}\n").encode(), 1, None, "5,000 digits"),
+    ]
+    for data, line, field, pattern in cases:
+        p.write_bytes(data)
+        with pytest.raises(DataFileError, match=pattern) as e:
+            load.load_raw(p)
+        assert (e.value.path, e.value.line, e.value.field) == (str(p), line, field)
+    (tmp_path / "facts_v1.json").write_bytes(b'[{"id": "x", "text": "t", "value": "v", "value": "w"}]')
+    with pytest.raises(DataFileError, match=r"facts_v1.json, line 1, field 'value': column 41: key 'value' appears twice"):
+        load.load_facts(1, tmp_path)
+    truth = tmp_path / "truth.json"
+    truth.write_bytes(b'{"drop": {}, "transform": {}, "seed": Infinity}')
+    with pytest.raises(DataFileError, match="truth.json, line 1: column 39: Infinity is not JSON"):
+        load.load_truth(truth)

@@ -40,3 +40,12 @@ def test_a_broken_guideline_file_names_the_field(tmp_path):
     p.write_text("other: 1\n")
     with pytest.raises(DataFileError, match=r"field 'min_clean_examples': missing"):
         size_guideline(p)
+
+
+def test_the_guideline_file_is_read_strictly(tmp_path):
+    p = tmp_path / "rules.yaml"
+    p.write_bytes(b"\xef\xbb\xbfmin_clean_examples: {low: 500, high: 1000, source: x}\n")
+    assert size_guideline(p) == {"low": 500, "high": 1000, "source": "x"}
+    p.write_bytes("min_clean_examples: {low: 500, high: 1000, source: café}\n".encode("latin-1"))
+    with pytest.raises(DataFileError, match=r"rules.yaml, line 1: byte 0xE9 is not utf-8"):
+        size_guideline(p)

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from course_utils.dataset import steps
+from course_utils.dataset import steps, textsim
+from course_utils.dataset.rows import user_text
 from course_utils.dataset.generate import triage_answer
 from row_builders import row, words
 
@@ -50,6 +51,12 @@ def test_duplicates_conflicts_and_near_duplicates_keep_the_right_rows():
     assert [r["id"] for r in kept] == ["a"] and {r["id"] for r, _ in dropped} == {"b", "b2"}
     kept, dropped = steps.drop_near_duplicates([a, other, near])
     assert [r["id"] for r in kept] == ["a", "b"] and "near duplicate of a" in dropped[0][1]
+    # Two words swapped in a short message: few shingles survive, the words all do.
+    short = row("s", "Price of the Volt Power Bank please?")
+    swapped = row("s2", "Price of the Power Volt Bank please?")
+    assert textsim.jaccard(textsim.shingles(user_text(short)), textsim.shingles(user_text(swapped))) < 0.8
+    kept, dropped = steps.drop_near_duplicates([short, swapped])
+    assert [r["id"] for r in kept] == ["s"] and "word Jaccard 1.00" in dropped[0][1]
     # Near duplicates are looked for within a task only.
     kept, _ = steps.drop_near_duplicates([a, row("m", a["messages"][1]["content"] + "!", task="policy_qa",
                                                  answer="The Luma Desk Lamp costs $39.")])

@@ -46,6 +46,16 @@ def test_index_reports_exact_scores_and_rejects_bad_use():
         index.add("anything", "a")
     with pytest.raises(ValueError, match="threshold=0"):
         textsim.NearDupIndex(0)
+    with pytest.raises(ValueError, match="units='lines'"):
+        textsim.NearDupIndex(0.5, units="lines")
+
+
+def test_word_sets_ignore_order_case_punctuation_and_repeats():
+    assert textsim.word_set("Where is my order, my ORDER?!") == {"where", "is", "my", "order"}
+    index = textsim.NearDupIndex(0.85, units="words")
+    index.add("the kettle will not boil water", "a")
+    assert [k for k, _ in index.query("Will the kettle not boil water?")] == ["a"]
+    assert index.query("the kettle will not boil milk") == []  # 5 of 7 words: 0.71
 
 
 def test_groups_of_links_pairs_transitively():
