@@ -27,7 +27,7 @@ from course_utils.paths import PACKAGE_DIR
 # module or a package (every module under it). Written once, here.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("ground", ("course_utils._lazy", "course_utils.paths", "course_utils.noise",
-                "course_utils.errors", "course_utils.tasks", "course_utils.sysinfo")),
+                "course_utils.errors", "course_utils.files", "course_utils.tasks", "course_utils.sysinfo")),
     ("plan", ("course_utils.plan",)),
     ("dataset", ("course_utils.dataset",)),
     ("model", ("course_utils.model",)),

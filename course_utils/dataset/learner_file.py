@@ -35,7 +35,7 @@ import random
 from pathlib import Path
 
 from course_utils.dataset import learner_vocab as V
-from course_utils.dataset.files import parse_json, read_text
+from course_utils.files import parse_json, read_text
 from course_utils.errors import DataFileError
 from course_utils.paths import data_path
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from course_utils.dataset.files import parse_json, read_text
+from course_utils.files import parse_json, read_text
 from course_utils.dataset.rows import ROLES
 from course_utils.errors import DataFileError
 from course_utils.paths import data_path

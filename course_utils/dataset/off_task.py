@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from course_utils.dataset.files import read_text
+from course_utils.files import read_text
 from course_utils.dataset.rows import Dropped, Row, user_text
 from course_utils.dataset.tfidf import TfidfVectors, nearest_similarity
 from course_utils.paths import data_path

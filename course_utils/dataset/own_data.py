@@ -31,7 +31,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_utils.dataset.files import bad_bytes_in, bad_bytes_message, parse_json, read_text
+from course_utils.files import bad_bytes_in, bad_bytes_message, parse_json, read_text
 from course_utils.errors import DataFileError
 from course_utils.tasks import GENERAL
 

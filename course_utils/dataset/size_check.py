@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml  # PyYAML: light, pinned in requirements.txt
 
-from course_utils.dataset.files import read_text
+from course_utils.files import read_text
 from course_utils.dataset.rows import Row
 from course_utils.errors import DataFileError
 from course_utils.paths import data_path

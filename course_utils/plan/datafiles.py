@@ -16,12 +16,14 @@ it) and files that are not CSV (the YAML rules of `decide`, the JSON model confi
 from __future__ import annotations
 
 import csv
+import io
 import datetime as _dt
 import math
 from pathlib import Path
 from typing import Iterator, Sequence
 
 from course_utils.errors import DataFileError
+from course_utils.files import read_text
 
 
 def fail(path: Path | str, line: int | None, field: str | None, message: str) -> DataFileError:
@@ -37,7 +39,8 @@ def read_rows(path: Path, columns: Sequence[str]) -> Iterator[tuple[int, dict[st
     """
     if not path.is_file():
         raise fail(path, None, None, "no such file.")
-    with path.open(newline="", encoding="utf-8") as fh:
+    text = read_text(path)  # a BOM is accepted; a byte that is not UTF-8 names its line and the fix
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         header = list(reader.fieldnames or [])
         missing = [c for c in columns if c not in header]

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Sequence
 
 from course_utils.errors import DataFileError
+from course_utils.files import read_text
 from course_utils.paths import data_path
 from course_utils.plan.costs.amounts import CostInputError, low_high
 from course_utils.plan.costs.assumptions import assumption
@@ -94,7 +95,7 @@ def load_rules(path: str | Path | None = None) -> dict:
     if not path.is_file():
         raise DataFileError(path, None, None, "no such file.")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_text(path))
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         raise DataFileError(path, None if line is None else line + 1, None,
@@ -327,7 +328,7 @@ def method_comparison(path: str | Path | None = None, gpu: str = "RTX 4090") -> 
     path = Path(path) if path is not None else data_path("decide_methods.yaml")
     if not path.is_file():
         raise DataFileError(path, None, None, "no such file.")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml.safe_load(read_text(path))
     sources = data.get("sources", {})
     rows = []
     for i, m in enumerate(data.get("methods", [])):
@@ -364,4 +365,4 @@ def method_sources(path: str | Path | None = None) -> dict[str, str]:
     import yaml
 
     path = Path(path) if path is not None else data_path("decide_methods.yaml")
-    return dict(yaml.safe_load(path.read_text(encoding="utf-8")).get("sources", {}))
+    return dict(yaml.safe_load(read_text(path)).get("sources", {}))

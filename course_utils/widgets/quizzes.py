@@ -38,6 +38,7 @@ import ipywidgets as widgets
 import yaml
 
 from course_utils.errors import DataFileError
+from course_utils.files import read_text
 from course_utils.paths import DATA_DIR
 
 QUIZ_DIR = DATA_DIR / "quizzes"
@@ -140,7 +141,7 @@ class _Reader:
 
     def __init__(self, path: Path):
         self.path = path
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
         try:
             loader = yaml.SafeLoader(text)
             try:

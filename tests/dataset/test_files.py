@@ -5,7 +5,7 @@ import codecs
 
 import pytest
 
-from course_utils.dataset.files import MAX_NUMBER_DIGITS, parse_json, read_text
+from course_utils.files import MAX_NUMBER_DIGITS, parse_json, read_text
 from course_utils.errors import DataFileError
 
 

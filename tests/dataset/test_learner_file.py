@@ -28,7 +28,7 @@ def test_committed_file_and_truth_are_rebuilt_byte_for_byte():
 
 def test_made_without_the_course_generator():
     allowed = {"course_utils.dataset", "course_utils.dataset.learner_vocab",
-               "course_utils.dataset.files", "course_utils.errors", "course_utils.paths"}
+               "course_utils.files", "course_utils.errors", "course_utils.paths"}
     for name in ("learner_file.py", "learner_vocab.py"):
         tree = ast.parse((PACKAGE_DIR / "dataset" / name).read_text(encoding="utf-8"))
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}

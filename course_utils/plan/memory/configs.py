@@ -16,13 +16,13 @@ multimodal configs (only their text config is read).
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from course_utils.errors import DataFileError
+from course_utils.files import parse_json, read_text
 from course_utils.paths import DATA_DIR, TINY_MODEL_DIR
 from course_utils.plan.memory.inputs import MemoryInputError
 
@@ -205,10 +205,8 @@ def _normalised(d: dict[str, Any], name: str | None) -> ModelConfig:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise DataFileError(path, e.lineno, None, f"not valid JSON: {e.msg}.") from None
+    # strict JSON: a BOM is accepted; bad bytes, duplicate keys, NaN name their line and the fix
+    return parse_json(read_text(path), path)
 
 
 def _config_file(path: Path, name: str | None = None) -> ModelConfig:

@@ -1,4 +1,4 @@
-"""Lesson 04: reading a data file's text and its JSON strictly, with errors that say where and how
+"""Reading a data file's text and its JSON strictly, with errors that say where and how
 to fix them.
 
 Every dataset loader reads through these functions:
@@ -43,7 +43,7 @@ RESAVE_UTF8 = "re-save the file as UTF-8 (in Excel: Save As > CSV UTF-8)"
 # Text.
 def read_text(path, *, encoding: str = "utf-8", hint: str = "", keep_bad_bytes: bool = False,
               notes: list | None = None) -> str:
-    """Lesson 04. The text of `path`: a leading BOM removed, any undecodable byte an error.
+    """Lessons 01-04. The text of `path`: a leading BOM removed, any undecodable byte an error.
 
     hint: appended to the "no such file" message (e.g. how to rebuild the file).
     keep_bad_bytes: instead of raising, turn each undecodable byte into a lone surrogate
@@ -178,7 +178,7 @@ def _position(text: str, err: _Refused) -> tuple[int, int]:
 
 
 def parse_json(text: str, path, line: int | None = None):
-    """Lesson 04. One JSON document from `text` (a whole file, or one line of a JSON Lines file
+    """Lessons 01-04. One JSON document from `text` (a whole file, or one line of a JSON Lines file
     when `line` is given), refusing what `json.loads` lets through (see the module docstring).
     """
     try:
