@@ -11,32 +11,33 @@ from __future__ import annotations
 
 import argparse
 
+from course_utils.dataset.load import load_split
+from course_utils.evaluate.experiments import eval_sizes, heldout, load_adapter, train_adapter, training_mix
+from course_utils.evaluate.stats import paired_test
+from course_utils.evaluate.systems import (BASELINES, Context, best_system, evaluate_systems, format_table,
+                                           pooled, results_table)
+from course_utils.model.profiles import choose_profile
+
 
 def main(argv=None) -> int:
-    from course_utils.evaluate import systems as evaluate
-    from course_utils.evaluate import experiments
-    from course_utils.evaluate import metrics
-    from course_utils.dataset.load import load_split
-    from course_utils.model.profiles import choose_profile
-
     profile = choose_profile()
-    sizes = experiments.eval_sizes(profile)
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sizes = eval_sizes(profile)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     ap.add_argument("--per-task", type=int, default=sizes.per_task, help="held-out rows per task")
     ap.add_argument("--steps", type=int, default=sizes.steps, help="training steps of the adapter")
     args = ap.parse_args(argv)
     steps = args.steps if args.steps > 0 else -1
-    mix = experiments.training_mix(sizes.train_rows)
-    run = experiments.train_adapter("main", mix, profile=profile, steps=steps)
+    mix = training_mix(sizes.train_rows)
+    run = train_adapter("main", mix, profile=profile, steps=steps)
     s = run["summary"]
     print(f"adapter: {s['global_step']} steps, eval loss {s['eval_loss_before']} -> {s['eval_loss_after']}")
-    model, tok = experiments.load_adapter(run["adapter_dir"], profile)
-    rows = experiments.heldout("test", args.per_task)
-    ev = evaluate.evaluate_systems(model, tok, rows, evaluate.BASELINES,
-                                   evaluate.Context(load_split("train")), batch_size=sizes.batch_size)
-    print(evaluate.format_table(evaluate.results_table(ev)))
-    best = evaluate.best_system(ev, ["base zero-shot", "base k-shot", "base retrieval k-shot"])
-    res = metrics.paired_test(evaluate.pooled(ev, "adapter"), evaluate.pooled(ev, best))
+    model, tok = load_adapter(run["adapter_dir"], profile)
+    rows = heldout("test", args.per_task)
+    ev = evaluate_systems(model, tok, rows, BASELINES, Context(load_split("train")),
+                          batch_size=sizes.batch_size)
+    print(format_table(results_table(ev)))
+    best = best_system(ev, ["base zero-shot", "base k-shot", "base retrieval k-shot"])
+    res = paired_test(pooled(ev, "adapter"), pooled(ev, best))
     print(f"\npaired test, adapter - {best} (pooled solved rate, n={res['n']}): {res['diff']:+.3f} "
           f"[{res['low']:+.3f}, {res['high']:+.3f}], p(bootstrap)={res['p_bootstrap']:.3g}, "
           f"McNemar only-adapter={res['mcnemar']['only_a']} only-{best}={res['mcnemar']['only_b']} "

@@ -1,4 +1,5 @@
-"""Lesson 06: metrics, statistics, retrieval baselines, the systems compared and the experiments."""
+"""Lesson 06: task metrics, statistics, the regression gate, retrieval baselines, the systems
+compared and the experiments."""
 
 from course_utils._lazy import lazy_exports
 
@@ -17,15 +18,15 @@ EXPORTS = {
     "train_adapter": "experiments",
     "training_mix": "experiments",
     "verdict": "experiments",
-    "GateError": "metrics",
-    "bootstrap_ci": "metrics",
+    "GateError": "regression_gate",
+    "gate": "regression_gate",
     "confusion_matrix": "metrics",
-    "gate": "metrics",
     "macro_f1": "metrics",
     "moderation_scores": "metrics",
-    "paired_test": "metrics",
     "policy_scores": "metrics",
     "triage_scores": "metrics",
+    "bootstrap_ci": "stats",
+    "paired_test": "stats",
     "BASELINES": "systems",
     "Context": "systems",
     "SYSTEMS": "systems",

@@ -8,6 +8,7 @@
                  `noisy_experiment`   the same budget on the curated set vs the raw noisy set
                  `epochs_experiment`  held-out loss and metrics epoch by epoch
                  `drift_experiment`   the adapter on the later, shifted test set
+    verdicts     `verdict` (what a paired difference shows), `epochs_verdict`, `format_note`
 
 Sizes come from `eval_sizes(profile)`: tiny CPU runs use a few dozen rows per task, so the
 intervals are wide, and the lesson reads them as such.
@@ -26,10 +27,18 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils.evaluate.systems import Context, evaluate_systems, pooled, results_table
-from course_utils.evaluate.metrics import TASKS, bootstrap_ci, paired_test
-from course_utils.paths import REPO_ROOT, run_dir
+from course_utils.dataset.load import load_facts, load_raw, load_split
 from course_utils.evaluate.retrieval import FactRetriever, with_facts
+from course_utils.evaluate.stats import bootstrap_ci, paired_test, unpaired_diff
+from course_utils.evaluate.systems import Context, evaluate_systems, pooled, results_table
+from course_utils.model.load import base_identity, load_model
+from course_utils.model.profiles import choose_profile, run_sizes
+from course_utils.paths import run_dir
+from course_utils.tasks import TASKS
+
+# Lesson 05's `train` and peft's `PeftModel` are imported inside the functions that use them:
+# they load torch, peft, trl and bitsandbytes (about 10 s, and bitsandbytes prints a CPU notice
+# before `quiet()` can silence it), while `eval_sizes`, `heldout` and the verdicts need none.
 
 
 @dataclass(frozen=True)
@@ -46,8 +55,6 @@ class EvalSizes:
 
 def eval_sizes(profile) -> EvalSizes:
     """Lesson 06. Small on the tiny CPU profile (a notebook run of a few minutes), real on a GPU."""
-    from course_utils.model.profiles import run_sizes
-
     rs = run_sizes(profile)
     if profile.is_tiny:
         # 100 steps x batch 8 = 800 rows: one epoch of the training mix, ~80 s on 2 CPU cores
@@ -62,8 +69,6 @@ def eval_sizes(profile) -> EvalSizes:
 
 def heldout(split: str = "test", per_task: int = 24, tasks=TASKS) -> list[dict]:
     """Lesson 06. The first `per_task` rows of each task of a held-out split (file order)."""
-    from course_utils.dataset.load import load_split
-
     rows = load_split(split)
     out = []
     for t in tasks:
@@ -78,8 +83,6 @@ def training_mix(n: int, *, rows=None, facts_version: int = 1, seed: int = 0) ->
     """Lesson 06. `n` training rows of the three tasks, shuffled with `seed`; every second policy
     question carries the 3 best-matching facts of table `facts_version` in its system message,
     so the adapter learns to *use* a facts line (the "how") without depending on one."""
-    from course_utils.dataset.load import load_facts, load_split
-
     rows = list(load_split("train") if rows is None else rows)
     random.Random(seed).shuffle(rows)
     rows = [r for r in rows if r.get("task") in TASKS][:n]
@@ -99,8 +102,6 @@ def training_mix(n: int, *, rows=None, facts_version: int = 1, seed: int = 0) ->
 
 def _fingerprint(rows, profile, **settings) -> str:
     """Rows, settings and the base model (a rebuilt base must not reuse old adapters)."""
-    from course_utils.model.load import base_identity
-
     h = hashlib.sha256(json.dumps([[m["content"] for m in r["messages"]] for r in rows]).encode())
     h.update(json.dumps(settings, sort_keys=True).encode())
     h.update(base_identity(profile.name).encode())
@@ -118,8 +119,7 @@ def train_adapter(name: str, train_rows, *, profile=None, steps: int = 60, eval_
 
     With `reuse`, a finished run on the same rows, steps and seed is not trained again.
     Returns {"adapter_dir", "log_history", "summary", "reused"}."""
-    from course_utils.model.profiles import choose_profile
-    from course_utils.training.run import train
+    from course_utils.training.run import train  # heavy: see the note at the imports
 
     profile = profile or choose_profile()
     out = runs_dir(profile) / name
@@ -145,13 +145,10 @@ def train_adapter(name: str, train_rows, *, profile=None, steps: int = 60, eval_
 def load_adapter(adapter_dir, profile=None, adapter_name: str = "default"):
     """Lesson 06. (PeftModel, tokenizer): the profile's 4-bit base with the adapter on top, in
     eval mode. Base systems switch the adapter off on this same model."""
-    from peft import PeftModel
-
-    from course_utils.model.load import load_model
-    from course_utils.model.profiles import choose_profile
-
     profile = profile or choose_profile()
-    base, tok = load_model(profile.name, "nf4", profile)
+    base, tok = load_model(profile.name, "nf4", profile)   # calls quiet() before peft loads
+    from peft import PeftModel  # heavy: see the note at the imports
+
     model = PeftModel.from_pretrained(base, str(adapter_dir), adapter_name=adapter_name)
     model.eval()
     return model, tok
@@ -166,16 +163,14 @@ def facts_experiment(model, tokenizer, *, per_task: int = 24, batch_size: int = 
     while table v1 held; the questions are asked after the facts changed (v2). Systems: the
     adapter alone, the adapter given the 3 best-matching v2 facts, the base given the same facts.
     Also the adapter alone on v1 questions (what it could learn). Returns tables and a paired test."""
-    from course_utils.dataset.load import load_facts, load_split
-
-    train = load_split("train")
+    pool = load_split("train")
     v2 = [r for r in load_split("test_facts_v2") if r["task"] == "policy_qa"][:per_task]
     v1 = heldout("test", per_task, tasks=("policy_qa",))
     systems = ["adapter", "adapter + facts", "base + facts"]
-    ev2 = evaluate_systems(model, tokenizer, v2, systems, Context(train, facts=load_facts(2)),
+    ev2 = evaluate_systems(model, tokenizer, v2, systems, Context(pool, facts=load_facts(2)),
                            batch_size=batch_size)
     ev1 = evaluate_systems(model, tokenizer, v1, ["adapter", "adapter + facts"],
-                           Context(train, facts=load_facts(1)), batch_size=batch_size)
+                           Context(pool, facts=load_facts(1)), batch_size=batch_size)
     s = {k: ev2.scores[k]["policy_qa"]["value_correct"] for k in systems}
     return {"v2": ev2, "v1": ev1, "table_v2": results_table(ev2), "table_v1": results_table(ev1),
             "paired": paired_test(s["adapter + facts"], s["adapter"])}
@@ -185,8 +180,6 @@ def raw_training_rows(n: int, seed: int = 0) -> list[dict]:
     """Lesson 06. `n` rows of the raw, defective set (lesson 04's input), shuffled with `seed`.
     Only rows the trainer can read at all are kept (a list of role/content messages ending with
     the assistant); duplicates, wrong labels, malformed answers, PII and overlong rows stay in."""
-    from course_utils.dataset.load import load_raw
-
     def readable(r):
         m = r.get("messages")
         return (r.get("task") in TASKS and isinstance(m, list) and len(m) >= 2
@@ -218,8 +211,6 @@ def epochs_experiment(train_rows, eval_rows, *, epochs: int = 4, profile=None, b
     """Lesson 06. Claim: one epoch is often enough. Train on `train_rows` epoch after epoch
     (lesson 05's resume), and after each epoch measure the training loss, the held-out loss and
     the held-out task scores of the adapter. Returns one dict per epoch."""
-    from course_utils.model.profiles import choose_profile, run_sizes
-
     profile = profile or choose_profile()
     bs = run_sizes(profile).batch_size
     per_epoch = max(1, len(train_rows) // bs)
@@ -241,7 +232,8 @@ def epochs_experiment(train_rows, eval_rows, *, epochs: int = 4, profile=None, b
 
 
 def _train_epochs(name, train_rows, eval_rows, steps, per_epoch, profile, reuse):
-    from course_utils.training.run import train
+    """Train (or resume) the epochs run up to `steps`; reused when it already stopped there."""
+    from course_utils.training.run import train  # heavy: see the note at the imports
 
     out = runs_dir(profile) / name
     fp = _fingerprint(train_rows, profile, steps=steps, per_epoch=per_epoch)
@@ -264,13 +256,11 @@ def drift_experiment(model, tokenizer, *, per_task: int = 24, batch_size: int = 
     """Lesson 06. The adapter on the test set it was built for and on the later, shifted set (new
     products, informal wording). Different examples, so the difference gets an unpaired
     bootstrap interval."""
-    from course_utils.dataset.load import load_split
-
-    train = load_split("train")
+    pool = load_split("train")
     same = evaluate_systems(model, tokenizer, heldout("test", per_task), ["adapter"],
-                            Context(train), batch_size=batch_size)
+                            Context(pool), batch_size=batch_size)
     shifted = evaluate_systems(model, tokenizer, heldout("test_shifted", per_task), ["adapter"],
-                               Context(train), batch_size=batch_size)
+                               Context(pool), batch_size=batch_size)
     ta, tb = results_table(same), results_table(shifted)
     for r in ta:
         r["system"] = "test (same period)"
@@ -281,16 +271,6 @@ def drift_experiment(model, tokenizer, *, per_task: int = 24, batch_size: int = 
         for m in same.scores["adapter"][t]:
             diffs[(t, m)] = unpaired_diff(shifted.scores["adapter"][t][m], same.scores["adapter"][t][m])
     return {"table": ta + tb, "same": same, "shifted": shifted, "diff": diffs}
-
-
-def unpaired_diff(a, b, *, n_boot: int = 2000, seed: int = 0) -> tuple[float, float, float]:
-    """Lesson 06. mean(a) - mean(b) with a 95% interval, resampling each group on its own."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    rng = np.random.default_rng(seed)
-    da = a[rng.integers(0, len(a), (n_boot, len(a)))].mean(1)
-    db = b[rng.integers(0, len(b), (n_boot, len(b)))].mean(1)
-    lo, hi = np.quantile(da - db, [0.025, 0.975])
-    return float(a.mean() - b.mean()), float(lo), float(hi)
 
 
 def verdict(claim: str, paired: dict) -> str:

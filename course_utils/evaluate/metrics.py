@@ -1,8 +1,8 @@
-"""Lesson 06: task metrics, bootstrap intervals, paired tests and a regression gate (pure: numpy,
-scipy; no torch).
+"""Lesson 06: task metrics, computed from the *parsed* reply, one value per example (pure:
+numpy; no torch).
 
-Every metric is computed from the *parsed* output, one value per example, so that intervals and
-paired tests can resample examples:
+One value per example, so that intervals and paired tests (`course_utils.evaluate.stats`) can
+resample examples:
 
     triage       json_valid (the whole reply parses as JSON), schema_valid (it also passes
                  data/schemas/triage.schema.json), field_<name> (that field equals the reference;
@@ -12,32 +12,23 @@ paired tests can resample examples:
     policy_qa    value_correct (the reference value, e.g. "$249" or "30 days", stated as a whole
                  token: "$7" does not match inside "$75"), one_sentence (the trained form)
 
-`bootstrap_ci` gives percentile intervals (Efron & Tibshirani 1993, ch. 13) by resampling
-examples; `paired_test` compares two systems on the same examples (paired bootstrap of the
-difference, and McNemar's exact test for 0/1 metrics); `gate` raises `GateError`, with the
-numbers, when a system is below a threshold or below another system.
-
-What this leaves out: BCa intervals, multiple-comparison corrections (the lesson compares one
-pre-registered pair), and model-graded metrics.
+What this leaves out: model-graded metrics (LLM-as-judge), partial credit inside a field
+(a product name one word off scores 0), and searching for JSON inside prose.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from course_utils.tasks import MODERATION_LABELS, TASKS, TRIAGE_FIELDS, answer_problems
 
-# The schema's "required" list (data/schemas/triage.schema.json), written out so importing this
-# module reads no file; tests/test_metrics.py checks the two agree.
+# One `label: <x>` line of a moderation reply (the trained form, lesson 05).
 MODERATION_LINE = re.compile(r"^\s*label:\s*([a-z_]+)\s*$", re.MULTILINE)
-
-
-# --------------------------------------------------------------------------------------------
-# Parsing and per-example scores
+_MISSING = object()  # a field absent from the reply: never equal to a reference value, not even None
 
 
 def parse_json_object(text: str):
@@ -101,8 +92,6 @@ def triage_scores(outputs: Sequence[str], references: Sequence[str | dict]) -> d
             out["exact_match"][i] = all(hits) and out["schema_valid"][i]
     return out
 
-
-_MISSING = object()
 
 
 def moderation_scores(outputs: Sequence[str], labels: Sequence[str]) -> dict[str, np.ndarray]:
@@ -168,124 +157,3 @@ def score_rows(task: str, outputs: Sequence[str], rows: Sequence[dict]) -> dict[
     if task == "moderation":
         return moderation_scores(outputs, [r["meta"]["label"] for r in rows])
     return policy_scores(outputs, [r["meta"]["value"] for r in rows])
-
-
-# --------------------------------------------------------------------------------------------
-# Uncertainty
-
-
-def _rng(seed):
-    return np.random.default_rng(seed)
-
-
-def bootstrap_ci(values=None, *, statistic: Callable[[np.ndarray], float] | None = None, n: int | None = None,
-                 n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
-    """Lesson 06. (estimate, low, high): a percentile bootstrap interval.
-
-    Either `values` (one number per example; the statistic is their mean, resampled in one
-    vectorised step) or `statistic(indices) -> float` with `n` examples (for whole-set metrics
-    such as macro-F1)."""
-    if not 0 < level < 1:
-        raise ValueError(f"level={level}: a confidence level between 0 and 1, e.g. 0.95")
-    if n_boot < 100:
-        raise ValueError(f"n_boot={n_boot}: use at least 100 resamples (2000 is the default)")
-    rng = _rng(seed)
-    a = (1 - level) / 2
-    if values is not None:
-        v = np.asarray(values, dtype=float)
-        if v.ndim != 1 or not len(v):
-            raise ValueError(f"values: expected a non-empty 1-D list of per-example scores, got shape {v.shape}")
-        idx = rng.integers(0, len(v), size=(n_boot, len(v)))
-        boots = v[idx].mean(axis=1)
-        est = float(v.mean())
-    else:
-        if statistic is None or not n:
-            raise ValueError("bootstrap_ci: pass values=..., or statistic=... with n=<number of examples>")
-        est = float(statistic(np.arange(n)))
-        boots = np.array([statistic(rng.integers(0, n, size=n)) for _ in range(n_boot)])
-    lo, hi = np.quantile(boots, [a, 1 - a])
-    return est, float(lo), float(hi)
-
-
-def mcnemar_exact(a, b) -> dict:
-    """Lesson 06. McNemar's exact test of two systems' 0/1 scores on the same examples: only
-    the discordant pairs count (b01: only B right, b10: only A right); two-sided binomial p."""
-    from scipy.stats import binomtest
-
-    a, b = np.asarray(a), np.asarray(b)
-    if not set(np.unique(np.concatenate([a, b]))) <= {0, 1}:
-        raise ValueError("mcnemar_exact needs 0/1 scores per example (e.g. accuracy, exact_match)")
-    b10 = int(((a == 1) & (b == 0)).sum())
-    b01 = int(((a == 0) & (b == 1)).sum())
-    p = 1.0 if b10 + b01 == 0 else float(binomtest(b10, b10 + b01, 0.5).pvalue)
-    return {"only_a": b10, "only_b": b01, "p_value": p}
-
-
-def paired_test(a, b, *, n_boot: int = 5000, level: float = 0.95, seed: int = 0) -> dict:
-    """Lesson 06. System A vs system B on the same examples: mean difference A - B with a
-    paired-bootstrap interval and two-sided p-value (share of resampled differences on the
-    other side of zero, doubled), plus McNemar's exact test when the scores are 0/1."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape or a.ndim != 1 or not len(a):
-        raise ValueError(f"paired_test needs two score lists for the same examples; got shapes "
-                         f"{a.shape} and {b.shape}")
-    d = a - b
-    rng = _rng(seed)
-    boots = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
-    lo, hi = np.quantile(boots, [(1 - level) / 2, 1 - (1 - level) / 2])
-    if d.mean() == 0 and not boots.any():
-        p = 1.0
-    else:
-        side = (boots <= 0).mean() if d.mean() > 0 else (boots >= 0).mean()
-        p = float(min(1.0, 2 * max(side, 1 / n_boot)))
-    res = {"diff": float(d.mean()), "low": float(lo), "high": float(hi), "p_bootstrap": p, "n": len(d)}
-    if set(np.unique(np.concatenate([a, b]))) <= {0.0, 1.0}:
-        res["mcnemar"] = mcnemar_exact(a.astype(int), b.astype(int))
-    return res
-
-
-# --------------------------------------------------------------------------------------------
-# Regression gate
-
-
-class GateError(AssertionError):
-    """Lesson 06. A system failed the regression gate; the message holds the numbers."""
-
-
-def gate(scores: dict, system: str, metric: str, *, at_least: float | None = None,
-         beats: str | None = None, margin: float = 0.0, use: str = "estimate") -> str:
-    """Lesson 06. Fail (raise `GateError`) when `system`'s `metric` is below `at_least`, or
-    below the score of system `beats` plus `margin`. `scores[system][metric]` is
-    a list of per-example scores (or a single number). `use="low"` compares the lower end of
-    the 95% bootstrap interval (a stricter gate: the data must show it). Returns a one-line
-    report when the gate passes."""
-    if at_least is None and beats is None:
-        raise ValueError("gate: pass at_least=<threshold> and/or beats=<other system>")
-    if use not in ("estimate", "low"):
-        raise ValueError(f"gate(use={use!r}): choose 'estimate' or 'low'")
-    for name in [system] + ([beats] if beats else []):
-        if name not in scores:
-            raise KeyError(f"gate: system {name!r} not in scores; systems: {sorted(scores)}")
-        if metric not in scores[name]:
-            raise KeyError(f"gate: metric {metric!r} not scored for {name!r}; metrics: {sorted(scores[name])}")
-
-    def value(name):
-        v = np.atleast_1d(np.asarray(scores[name][metric], dtype=float))
-        if use == "low" and len(v) > 1:
-            return bootstrap_ci(v)[1]
-        return float(v.mean())
-
-    mine, what = value(system), ("lower 95% bound" if use == "low" else "score")
-    report = [f"{system} {metric} {what} {mine:.3f}"]
-    if at_least is not None:
-        if mine < at_least:
-            raise GateError(f"{system}: {metric} {what} {mine:.3f} is below the threshold {at_least:.3f} "
-                            f"(short by {at_least - mine:.3f})")
-        report.append(f">= {at_least:.3f}")
-    if beats is not None:
-        theirs = float(np.mean(np.asarray(scores[beats][metric], dtype=float)))
-        if mine < theirs + margin:
-            raise GateError(f"{system}: {metric} {what} {mine:.3f} is not above {beats}'s {theirs:.3f} "
-                            f"+ margin {margin:.3f} = {theirs + margin:.3f}")
-        report.append(f">= {beats} {theirs:.3f} + {margin:.3f}")
-    return "✓ gate passed: " + " ".join(report)

@@ -62,7 +62,7 @@ class FactRetriever:
         from rank_bm25 import BM25Okapi
 
         if not facts:
-            raise ValueError("FactRetriever(facts=[]): pass a fact table (data.load_facts(version))")
+            raise ValueError("FactRetriever(facts=[]): pass a fact table (load_facts(version))")
         self.facts = list(facts)
         self.bm25 = BM25Okapi([tokenize(f["text"] + " " + f["id"].replace("/", " ").replace("_", " "))
                                for f in self.facts])

@@ -1,17 +1,18 @@
-"""Lesson 06: evaluation that settles claims — systems answer the same held-out rows, metrics come
-from parsed replies, every number gets a 95% bootstrap interval, and the pair that matters gets
-a paired test.
+"""Lesson 06: evaluation that settles claims: systems answer the same held-out rows, metrics come
+from parsed replies, every number gets a 95% bootstrap interval.
 
-    metrics      re-exported from `course_utils.evaluate.metrics` (pure): triage / moderation / policy
-                 scores, `bootstrap_ci`, `paired_test`, `gate`
-    generate     batched greedy generation with a progress bar, stopping at the end token
+    generation   `generate`: batched greedy generation with a progress bar, stopping at the end token
     systems      `SYSTEMS`: base zero-shot, base k-shot, base + retrieval k-shot, adapter,
-                 adapter + retrieval k-shot — one base model, the adapter switched off for the
-                 base systems (`disable_adapter`), so every system sees the same weights
-    evaluate     `evaluate_systems` -> `Evaluation` (replies + per-example scores),
-                 `results_table` (every system x metric with intervals), `format_table`
+                 adapter + retrieval k-shot, and the two facts systems: one base model, the
+                 adapter switched off for the base systems (`disable_adapter`), so every system
+                 sees the same weights
+    evaluation   `evaluate_systems` -> `Evaluation` (replies + per-example scores),
+                 `results_table` (every system x metric with intervals), `format_table`,
+                 `pooled` and `best_system` (the pair a paired test compares)
 
-The experiments that check the seeds' claims live in `course_utils.evaluate.experiments`.
+The scores come from `course_utils.evaluate.metrics`, the intervals from
+`course_utils.evaluate.stats`; the experiments that check the seeds' claims live in
+`course_utils.evaluate.experiments`.
 
 What this leaves out: sampling-based metrics (pass@k), LLM-as-judge scoring, latency/cost per
 system (lesson 07 measures serving).
@@ -19,15 +20,17 @@ system (lesson 07 measures serving).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from course_utils.evaluate.metrics import (TASKS, GateError, bootstrap_ci, confusion_matrix, gate,  # noqa: F401
-                                  macro_f1, mcnemar_exact, paired_test, parse_moderation_label,
-                                  policy_scores, score_rows, triage_scores, moderation_scores)
+from course_utils.dataset.load import load_split
+from course_utils.evaluate.metrics import macro_f1, parse_moderation_label, score_rows
 from course_utils.evaluate.retrieval import ExampleRetriever, FactRetriever, with_examples, with_facts, zero_shot
+from course_utils.evaluate.stats import bootstrap_ci
+from course_utils.tasks import TASKS
 
 # Longest reference answer in train.jsonl, in tiny-tokenizer tokens, plus headroom: triage 86,
 # moderation 29, policy_qa 43. A reply that needs more is wrong anyway.
@@ -44,6 +47,8 @@ def generate(model, tokenizer, prompts: Sequence[list[dict]], *, batch_size: int
     """Lesson 06. Greedy replies to chat `prompts` (lists of messages), in batches, left-padded,
     stopping each sequence at the end token. Prompts are batched by length (less padding) and
     the replies returned in the prompts' order."""
+    # torch and tqdm load on the first generation, not on import: the systems, their prompts
+    # and the tables are used (and tested) without a model.
     import torch
     from tqdm.auto import tqdm
 
@@ -66,7 +71,7 @@ def generate(model, tokenizer, prompts: Sequence[list[dict]], *, batch_size: int
     eos = [tokenizer.eos_token_id]
     if tokenizer.pad_token_id is not None and tokenizer.pad_token_id not in eos:
         eos.append(tokenizer.pad_token_id)
-    model.eval()  # dropout off; see COURSE_DESIGN: eval() before generate
+    model.eval()  # dropout off: replies must not depend on a random mask
     batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
     for batch in tqdm(batches, desc=desc, disable=not progress, leave=False):
         enc = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True,
@@ -120,7 +125,7 @@ class Context:
 
     def facts_for(self, row: dict, k: int = 3) -> list[dict]:
         if self.facts is None:
-            raise ValueError("this system retrieves facts: build Context(..., facts=data.load_facts(v))")
+            raise ValueError("this system retrieves facts: build Context(..., facts=load_facts(version))")
         if self._facts is None:
             self._facts = FactRetriever(self.facts)
         return self._facts.top(next(m["content"] for m in row["messages"] if m["role"] == "user"), k)
@@ -150,8 +155,6 @@ BASELINES = ["base zero-shot", "base k-shot", "base retrieval k-shot", "adapter"
 
 def _switch(model, use_adapter: bool):
     """A context manager: the adapter on (no-op) or off (`disable_adapter`) for one system."""
-    import contextlib
-
     if use_adapter:
         if not hasattr(model, "disable_adapter"):
             raise ValueError("this system needs the fine-tuned adapter, but the model carries none: "
@@ -221,10 +224,8 @@ def evaluate_systems(model, tokenizer, rows: Sequence[dict], systems: Sequence[s
     if unknown:
         raise ValueError(f"systems: {unknown} unknown; choose from {list(SYSTEMS)}")
     if not rows:
-        raise ValueError("rows is empty: pass held-out rows (e.g. data.load_split('test'))")
+        raise ValueError("rows is empty: pass held-out rows (e.g. load_split('test'))")
     if context is None:
-        from course_utils.dataset.load import load_split
-
         context = Context(load_split("train"))
     by_task = {t: [r for r in rows if r["task"] == t] for t in TASKS}
     by_task = {t: rs for t, rs in by_task.items() if rs}

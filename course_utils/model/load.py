@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from course_utils.model.presets import PRESETS
+from course_utils.model.profiles import Profile, choose_profile
 from course_utils.paths import TINY_MODEL_DIR
-from course_utils.model.profiles import PRESETS, Profile, choose_profile
+from course_utils.plan.tensor_bytes import quant_state_bytes, tensor_bytes
+from course_utils.noise import quiet
 
 QUANTIZATIONS = ("nf4", "none")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
@@ -47,8 +50,8 @@ class ModelSource:
 
 
 def base_identity(name_or_path: str | os.PathLike) -> str:
-    """A string that changes when the base model behind `name_or_path` changes: its location,
-    plus, for a folder on disk, the names, sizes and modification times of its weight files.
+    """Lesson 06. A string that changes when the base model behind `name_or_path` changes: its
+    location, plus, for a folder on disk, the names, sizes and modification times of its weight files.
     Lessons 06-07 store it beside adapters they reuse, so a rebuilt tiny model gets new ones."""
     src = resolve(name_or_path)
     ident = src.location
@@ -64,7 +67,7 @@ def _presets_list() -> str:
 
 
 def resolve(name_or_path: str | os.PathLike) -> ModelSource:
-    """Decide what `name_or_path` names, without loading anything. Lesson 00."""
+    """Lesson 00. Decide what `name_or_path` names, without loading anything."""
     if not isinstance(name_or_path, (str, os.PathLike)) or str(name_or_path).strip() == "":
         raise ModelNotFoundError(
             f"load_model(name_or_path={name_or_path!r}): give a preset ({_presets_list()}), "
@@ -142,9 +145,10 @@ def _check_hub(repo_id: str) -> None:
 
 
 def bnb_config(profile: Profile):
-    """The QLoRA quantization recipe: NF4, double quantization, compute dtype from the profile.
+    """Lesson 00. The QLoRA quantization recipe: NF4, double quantization, compute dtype from the
+    profile.
 
-    Lesson 00 (what it is) and lesson 05 (why each field). NF4 is information-theoretically
+    Lesson 00 shows what it is, lesson 05 why each field. NF4 is information-theoretically
     optimal for normally distributed weights; double quantization stores the per-block
     constants in 8 bits, saving ~0.37 bit/parameter (Dettmers et al. 2023, §3).
     """
@@ -159,12 +163,12 @@ def bnb_config(profile: Profile):
 
 
 def apply_bnb_cpu_fix(model) -> int:
-    """Keep bitsandbytes from repacking 4-bit weights into its CPU inference layout.
+    """Lesson 05. Keep bitsandbytes from repacking 4-bit weights into its CPU inference layout.
 
     On CPUs with AVX512-BF16, the first no-grad eval-mode forward (generate, evaluation) of a
     `Linear4bit` converts its weight into a CPU-only packed layout; gradients through the layer
     are silently wrong afterwards and merging into 4-bit is corrupted. Turning the feature off
-    per layer keeps the standard layout (tests/test_bnb_cpu_fix.py guards it). Returns the
+    per layer keeps the standard layout (tests/model/test_model_load.py guards it). Returns the
     number of layers changed.
     """
     import bitsandbytes as bnb
@@ -179,9 +183,9 @@ def apply_bnb_cpu_fix(model) -> int:
 
 def load_model(name_or_path: str | os.PathLike = "tiny", quantization: str = "nf4",
                profile: Profile | None = None, device_map=None):
-    """Load `(model, tokenizer)` from a preset, the tiny model, a folder or a Hub repo id.
+    """Lesson 00. Load `(model, tokenizer)` from a preset, the tiny model, a folder or a Hub repo id.
 
-    Lesson 00. `quantization` is "nf4" (4-bit QLoRA base) or "none" (compute dtype). The
+    `quantization` is "nf4" (4-bit QLoRA base) or "none" (compute dtype). The
     profile (detected when None) sets the compute dtype and the device. `device_map` defaults to
     the whole model on this process's GPU (LOCAL_RANK under torchrun/accelerate) or on the CPU.
     """
@@ -189,8 +193,6 @@ def load_model(name_or_path: str | os.PathLike = "tiny", quantization: str = "nf
         raise ValueError(f"load_model(quantization={quantization!r}): choose one of "
                          f"{', '.join(QUANTIZATIONS)}")
     source = resolve(name_or_path)
-    from course_utils.quiet import quiet
-
     quiet()
     if source.kind in ("preset", "hub"):
         _check_hub(source.location)
@@ -245,9 +247,9 @@ def _explain_hub_error(source: ModelSource, err: OSError) -> None:
 
 
 def format_messages(messages, preset_name: str | None = None) -> list[dict]:
-    """Messages ready for `apply_chat_template`: a string becomes one user turn; a system
-    message is folded into the first user turn for templates without a system role (Mistral).
-    Lesson 00."""
+    """Lesson 00. Messages ready for `apply_chat_template`: a string becomes one user turn; a
+    system message is folded into the first user turn for templates without a system role
+    (Mistral)."""
     if isinstance(messages, str):
         messages = [{"role": "user", "content": messages}]
     messages = [dict(m) for m in messages]
@@ -262,7 +264,7 @@ def format_messages(messages, preset_name: str | None = None) -> list[dict]:
 
 
 def chat(model, tokenizer, messages, max_new_tokens: int = 48, preset_name: str | None = None) -> str:
-    """Greedy answer of `model` to a chat (a string or a list of messages). Lesson 00."""
+    """Lesson 00. Greedy answer of `model` to a chat (a string or a list of messages)."""
     import torch
 
     enc = tokenizer.apply_chat_template(format_messages(messages, preset_name),
@@ -277,8 +279,8 @@ def chat(model, tokenizer, messages, max_new_tokens: int = 48, preset_name: str 
 
 
 def linear_layer_summary(model) -> dict[str, int]:
-    """How many linear layers of each type the model holds (e.g. {'Linear4bit': 28, 'Linear': 1}).
-    Lesson 00: in a QLoRA base every decoder linear layer is 4-bit; `lm_head` stays in 16/32 bit."""
+    """Lesson 00. How many linear layers of each type the model holds (e.g. {'Linear4bit': 28,
+    'Linear': 1}): in a QLoRA base every decoder linear layer is 4-bit; `lm_head` stays in 16/32 bit."""
     import torch
 
     counts: dict[str, int] = {}
@@ -288,32 +290,19 @@ def linear_layer_summary(model) -> dict[str, int]:
     return counts
 
 
-def _quant_state_bytes(module) -> int:
-    qs = getattr(getattr(module, "weight", None), "quant_state", None)
-    if qs is None:
-        return 0
-    total = 0
-    for t in (getattr(qs, "absmax", None), getattr(qs, "code", None)):
-        total += t.numel() * t.element_size() if t is not None else 0
-    inner = getattr(qs, "state2", None)
-    if inner is not None:
-        for t in (inner.absmax, inner.code):
-            total += t.numel() * t.element_size()
-    return total
-
-
 def weight_bytes_by_part(model) -> dict[str, int]:
-    """Bytes of weights per part of a causal LM: decoder linear layers, embeddings, the output
-    layer (lm_head), and norms/other. Lesson 00: only the decoder linear layers go 4-bit."""
+    """Lesson 00. Bytes of weights per part of a causal LM: decoder linear layers, embeddings,
+    the output layer (lm_head), and norms/other: only the decoder linear layers go 4-bit. A
+    4-bit layer's quantization state (absmax constants, code book, offset) counts with it."""
     import torch
 
     out: dict[str, int] = {}
     for name, module in model.named_modules():
         if next(module.children(), None) is not None:
             continue
-        n = sum(p.numel() * p.element_size() for p in module.parameters(recurse=False))
-        n += sum(b.numel() * b.element_size() for b in module.buffers(recurse=False))
-        n += _quant_state_bytes(module)
+        n = sum(tensor_bytes(p) for p in module.parameters(recurse=False))
+        n += sum(tensor_bytes(b) for b in module.buffers(recurse=False))
+        n += quant_state_bytes(getattr(getattr(module, "weight", None), "quant_state", None))
         if not n:
             continue
         if name.endswith("lm_head"):

@@ -7,13 +7,19 @@ laptop) and of the `COURSE_PROFILE` environment variable, which always wins. Onl
 `detect_hardware()` touches torch, and only when called.
 
 Profiles change sizes and dtypes, never the code path: the tiny profile and the 7B presets go
-through the same loader, trainer and evaluation code.
+through the same loader, trainer and evaluation code. The models themselves are listed in
+`course_utils.model.presets`.
+
+What this leaves out: machines with GPUs of different kinds (device 0 decides), and Apple MPS
+devices (a profile sees only CUDA or the CPU).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+
+from course_utils.model.presets import DEFAULT_GPU_PRESET, PRESETS, Preset
 
 ENV_VAR = "COURSE_PROFILE"
 
@@ -24,37 +30,8 @@ MIN_VRAM_GB_FOR_7B = 14.0
 
 
 @dataclass(frozen=True)
-class Preset:
-    """A model the course knows how to load and chat with."""
-
-    name: str
-    repo_id: str                 # Hub id, or "" for the embedded tiny model
-    params_b: float              # parameters, billions (for display and estimates)
-    gated: bool                  # needs an accepted licence and HF_TOKEN in the environment
-    system_role: bool            # whether its chat template accepts a "system" message
-    notes: str = ""
-
-
-PRESETS: dict[str, Preset] = {
-    "tiny": Preset(
-        "tiny", "", 0.004, gated=False, system_role=True,
-        notes="embedded in data/tiny_model; ChatML-style template; runs on any CPU"),
-    "qwen2.5-7b": Preset(
-        "qwen2.5-7b", "Qwen/Qwen2.5-7B-Instruct", 7.6, gated=False, system_role=True,
-        notes="ungated, Apache-2.0; ChatML template adds a default system prompt when none is given"),
-    "mistral-7b": Preset(
-        "mistral-7b", "mistralai/Mistral-7B-Instruct-v0.3", 7.2, gated=True, system_role=False,
-        notes="[INST] template; no system role, so a system message is folded into the first user turn"),
-    "llama-3.1-8b": Preset(
-        "llama-3.1-8b", "meta-llama/Llama-3.1-8B-Instruct", 8.0, gated=True, system_role=True,
-        notes="Llama 3.1 community licence (accept it on the Hub first); header-token template"),
-}
-DEFAULT_GPU_PRESET = "qwen2.5-7b"
-
-
-@dataclass(frozen=True)
 class HardwareFacts:
-    """What the course needs to know about the machine."""
+    """Lesson 00. What the course needs to know about the machine."""
 
     device: str = "cpu"              # "cuda" or "cpu"
     name: str = "CPU"                # e.g. "Tesla T4", "NVIDIA A100-SXM4-80GB"
@@ -67,7 +44,7 @@ class HardwareFacts:
 
 @dataclass(frozen=True)
 class Profile:
-    """The choice the course made for this machine, with its reason."""
+    """Lesson 00. The choice the course made for this machine, with its reason."""
 
     name: str                 # "tiny" or a preset name
     preset: Preset
@@ -88,7 +65,8 @@ class Profile:
 
 
 def compute_dtype_for(hw: HardwareFacts) -> str:
-    """bf16 where the GPU supports it (A100/H100/L4...), fp16 on older GPUs (T4), fp32 on CPU.
+    """Lesson 00. bf16 where the GPU supports it (A100/H100/L4...), fp16 on older GPUs (T4), fp32
+    on CPU.
 
     fp16 on a T4 needs loss scaling (the trainer's `fp16=True` does it); CPU kernels for
     bitsandbytes 4-bit run in fp32.
@@ -99,7 +77,7 @@ def compute_dtype_for(hw: HardwareFacts) -> str:
 
 
 def detect_hardware() -> HardwareFacts:
-    """Read the facts from torch (CUDA device 0), or describe the CPU."""
+    """Lesson 00. Read the facts from torch (CUDA device 0), or describe the CPU."""
     import torch
 
     if torch.cuda.is_available():
@@ -116,9 +94,10 @@ def detect_hardware() -> HardwareFacts:
 
 
 def choose_profile(hw: HardwareFacts | None = None, env: dict | None = None) -> Profile:
-    """Pick the profile for `hw` (detected when None); `COURSE_PROFILE` in `env` overrides.
+    """Lesson 00. Pick the profile for `hw` (detected when None); `COURSE_PROFILE` in `env`
+    overrides.
 
-    Lesson 00. Rules: CPU → tiny; a CUDA GPU with at least 14 GB → the default 7B preset
+    Rules: CPU → tiny; a CUDA GPU with at least 14 GB → the default 7B preset
     (Qwen2.5-7B-Instruct, ungated); a smaller GPU → tiny, with the reason.
     """
     hw = detect_hardware() if hw is None else hw
@@ -153,7 +132,7 @@ def choose_profile(hw: HardwareFacts | None = None, env: dict | None = None) -> 
 
 @dataclass(frozen=True)
 class RunSizes:
-    """How big the lessons' runs are under a profile (steps, examples, lengths)."""
+    """Lesson 00. How big the lessons' runs are under a profile (steps, examples, lengths)."""
 
     train_examples: int
     eval_examples: int
@@ -165,7 +144,7 @@ class RunSizes:
 
 
 def run_sizes(profile: Profile) -> RunSizes:
-    """Sizes for the training and evaluation lessons: small on CPU, realistic on a GPU."""
+    """Lesson 00. Sizes for the training and evaluation lessons: small on CPU, realistic on a GPU."""
     if profile.is_tiny:
         # 8 examples × 1 × ~90 tokens ≈ 700 tokens/step; ~0.3 s/step on 2 CPU cores.
         return RunSizes(train_examples=600, eval_examples=100, max_steps=60, batch_size=8,

@@ -23,7 +23,8 @@ import os
 from pathlib import Path
 
 from course_utils.model.load import QUANTIZATIONS
-from course_utils.model.profiles import PRESETS, run_sizes
+from course_utils.model.presets import PRESETS
+from course_utils.model.profiles import run_sizes
 from course_utils.training.checkpoints import RunFolderError, output_path_problem, plan_resume
 from course_utils.training.config import (TARGETS, adapter_dtype_for, default_output_dir, env_rank,
                                           profile_for, run_record, setting_problem)

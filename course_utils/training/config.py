@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course_utils.dataset.load import load_split
-from course_utils.model.profiles import ENV_VAR, PRESETS, Profile, RunSizes, choose_profile, run_sizes
+from course_utils.model.presets import PRESETS
+from course_utils.model.profiles import ENV_VAR, Profile, RunSizes, choose_profile, run_sizes
 from course_utils.paths import run_dir
 
 if TYPE_CHECKING:

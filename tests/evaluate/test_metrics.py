@@ -1,12 +1,14 @@
-"""Lesson 06 metrics on hand-made replies: valid, invalid and partially right (course_utils.evaluate.metrics)."""
+"""Lesson 06 metrics on hand-made replies: valid, invalid and partially right
+(course_utils.evaluate.metrics)."""
 
 import json
 
 import numpy as np
 import pytest
 
-from course_utils.evaluate.metrics import (confusion_matrix, macro_f1, moderation_scores, parse_moderation_label,
-                                  policy_scores, score_rows, triage_scores)
+from course_utils.evaluate.metrics import (confusion_matrix, macro_f1, moderation_scores, parse_json_object,
+                                           parse_moderation_label, policy_scores, score_rows, triage_scores)
+from course_utils.tasks import triage_schema
 
 REF = {"category": "shipping", "product": "Halo Headphones", "urgency": "high",
        "order_id": "ORD-12345", "sentiment": "negative"}
@@ -132,8 +134,13 @@ def test_length_mismatch_and_single_string_are_clear_errors():
         triage_scores(REF_TEXT, [REF_TEXT])
 
 
-def test_triage_fields_match_the_shipped_schema():
-    from course_utils.tasks import triage_schema
-    from course_utils.evaluate.metrics import TRIAGE_FIELDS
+def test_triage_scores_one_field_metric_per_field_of_the_shipped_schema():
+    fields = triage_schema()["required"]
+    got = set(triage_scores([REF_TEXT], [REF_TEXT]))
+    assert got == {"json_valid", "schema_valid", "exact_match"} | {f"field_{f}" for f in fields}
 
-    assert list(TRIAGE_FIELDS) == triage_schema()["required"]
+
+def test_json_is_parsed_only_when_the_whole_reply_is_json():
+    assert parse_json_object(f"  {REF_TEXT}\n") == REF
+    assert parse_json_object("Here you go: " + REF_TEXT) is None
+    assert parse_json_object("") is None

@@ -115,17 +115,82 @@ def _pack(token_lists: list[list[int]], seq_len: int, sep: int):
     return torch.tensor(flat[: n * seq_len], dtype=torch.long).view(n, seq_len)
 
 
+def _pretrain(model, blocks, *, steps: int, batch_size: int, lr: float, seed: int,
+              label_smoothing: float) -> list[float]:
+    """AdamW with linear warm-up and cosine decay to 10% on random blocks; returns the plain
+    cross-entropy of every step (comparable with the held-out loss)."""
+    import torch
+    from tqdm.auto import tqdm
+
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.1)
+    warmup = max(1, steps // 20)
+
+    def lr_at(step: int) -> float:  # linear warm-up, cosine decay to 10%
+        if step < warmup:
+            return lr * (step + 1) / warmup
+        frac = (step - warmup) / max(1, steps - warmup)
+        return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+    g = torch.Generator().manual_seed(seed)
+    model.train()
+    losses = []
+    for step in tqdm(range(steps), desc="pre-training tiny model"):
+        idx = torch.randint(0, blocks.shape[0], (batch_size,), generator=g)
+        batch = blocks[idx]
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step)
+        logits = model(input_ids=batch).logits[:, :-1]
+        logits = logits.reshape(-1, logits.shape[-1]).float()
+        targets = batch[:, 1:].reshape(-1)
+        loss = torch.nn.functional.cross_entropy(logits, targets, label_smoothing=label_smoothing)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        with torch.no_grad():  # the plain cross-entropy, comparable with the held-out loss
+            losses.append(torch.nn.functional.cross_entropy(logits.detach(), targets).item())
+    return losses
+
+
+def _held_out_loss(model, blocks, max_blocks: int = 64) -> float:
+    """Mean cross-entropy of the model on up to `max_blocks` held-out blocks."""
+    import torch
+
+    model.eval()
+    with torch.no_grad():
+        return float(sum(model(input_ids=b[None], labels=b[None]).loss.item()
+                         for b in blocks[:max_blocks]) / min(max_blocks, len(blocks)))
+
+
+def _sample_answers(model, tokenizer) -> list[tuple[str, str]]:
+    """(question, greedy answer) for the model card's demo questions."""
+    import torch
+
+    samples = []
+    for q in tiny_corpus.demo_questions():
+        prompt = tokenizer.apply_chat_template([{"role": "user", "content": q}],
+                                               add_generation_prompt=True, tokenize=False)
+        enc = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+        with torch.no_grad():
+            out = model.generate(**enc, max_new_tokens=32)
+        answer = tokenizer.decode(out[0, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+        samples.append((q, answer.strip()))
+    return samples
+
+
 def build(out_dir: Path = TINY_MODEL_DIR, *, n_docs: int = 60_000, steps: int = 600,
           batch_size: int = 6, seq_len: int = 768, lr: float = 3e-3, seed: int = 0,
           threads: int = 2, label_smoothing: float = 0.1) -> dict:
-    """Build tokenizer and model, pre-train, and save everything to `out_dir` with a model card.
+    """Lesson 00. Build tokenizer and model, pre-train, and save everything to `out_dir` with a
+    model card; returns what the card reports (also written to build_info.json).
 
     `label_smoothing` keeps a little probability on every token: a model this small, trained on
     a narrow corpus, otherwise becomes so sure of itself that a new word costs 15-20 nats, and a
     short LoRA run on a new task starts from a loss no real pre-trained model would show.
     The reported losses (first, final, held-out) are plain cross-entropy."""
+    # Over 60 lines because the `info` record below lists every figure of the model card, one
+    # per line; the steps themselves are the helpers above.
     import torch
-    from tqdm.auto import tqdm
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
     t_start = time.time()
@@ -141,48 +206,15 @@ def build(out_dir: Path = TINY_MODEL_DIR, *, n_docs: int = 60_000, steps: int = 
     eot = tokenizer.convert_tokens_to_ids("<|endoftext|>")
     im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
     ids = tokenizer(docs, add_special_tokens=False)["input_ids"]
-    train_blocks = _pack(ids[n_val:], seq_len, eot)
-    val_blocks = _pack(ids[:n_val], seq_len, eot)
 
     config = LlamaConfig(**{**ARCH, "vocab_size": vocab_size}, bos_token_id=None,
                          eos_token_id=im_end, pad_token_id=eot)
     model = LlamaForCausalLM(config)
-    n_params = sum(p.numel() for p in model.parameters())
-
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.1)
-    warmup = max(1, steps // 20)
-
-    def lr_at(step: int) -> float:  # linear warm-up, cosine decay to 10%
-        if step < warmup:
-            return lr * (step + 1) / warmup
-        frac = (step - warmup) / max(1, steps - warmup)
-        return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
-
-    g = torch.Generator().manual_seed(seed)
-    model.train()
-    losses = []
     t_train = time.time()
-    for step in tqdm(range(steps), desc="pre-training tiny model"):
-        idx = torch.randint(0, train_blocks.shape[0], (batch_size,), generator=g)
-        batch = train_blocks[idx]
-        for group in opt.param_groups:
-            group["lr"] = lr_at(step)
-        logits = model(input_ids=batch).logits[:, :-1]
-        logits = logits.reshape(-1, logits.shape[-1]).float()
-        targets = batch[:, 1:].reshape(-1)
-        loss = torch.nn.functional.cross_entropy(logits, targets, label_smoothing=label_smoothing)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        with torch.no_grad():  # the plain cross-entropy, comparable with the held-out loss
-            losses.append(torch.nn.functional.cross_entropy(logits.detach(), targets).item())
+    losses = _pretrain(model, _pack(ids[n_val:], seq_len, eot), steps=steps, batch_size=batch_size,
+                       lr=lr, seed=seed, label_smoothing=label_smoothing)
     train_seconds = time.time() - t_train
-
-    model.eval()
-    with torch.no_grad():
-        val_loss = float(sum(model(input_ids=b[None], labels=b[None]).loss.item()
-                             for b in val_blocks[:64]) / min(64, len(val_blocks)))
+    val_loss = _held_out_loss(model, _pack(ids[:n_val], seq_len, eot))
 
     model.generation_config = GenerationConfig(
         eos_token_id=[im_end, eot], pad_token_id=eot, do_sample=False, max_new_tokens=48)
@@ -191,18 +223,8 @@ def build(out_dir: Path = TINY_MODEL_DIR, *, n_docs: int = 60_000, steps: int = 
     model.save_pretrained(out_dir)  # safetensors
     tokenizer.save_pretrained(out_dir)
 
-    samples = []
-    for q in tiny_corpus.demo_questions():
-        prompt = tokenizer.apply_chat_template([{"role": "user", "content": q}],
-                                               add_generation_prompt=True, tokenize=False)
-        enc = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
-        with torch.no_grad():
-            out = model.generate(**enc, max_new_tokens=32)
-        answer = tokenizer.decode(out[0, enc["input_ids"].shape[1]:], skip_special_tokens=True)
-        samples.append((q, answer.strip()))
-
     info = {
-        "parameters": n_params,
+        "parameters": sum(p.numel() for p in model.parameters()),
         "vocab_size": vocab_size,
         "tokenizer_size": len(tokenizer),
         "documents": n_docs,
@@ -222,7 +244,7 @@ def build(out_dir: Path = TINY_MODEL_DIR, *, n_docs: int = 60_000, steps: int = 
         "size_bytes": sum(f.stat().st_size for f in out_dir.iterdir() if f.is_file()),
         "built_on": f"{platform.machine()} CPU, torch {torch.__version__}",
         "date": date.today().isoformat(),
-        "samples": samples,
+        "samples": _sample_answers(model, tokenizer),
     }
     (out_dir / "build_info.json").write_text(json.dumps(info, indent=2) + "\n")
     (out_dir / "README.md").write_text(model_card(info))

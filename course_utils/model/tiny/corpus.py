@@ -302,7 +302,7 @@ def documents(n: int, seed: int = 0, chat_fraction: float = 0.6,
 
 # -- structured text -------------------------------------------------------------------------
 # Generic records only: the keys and values below must never spell the course's task schemas
-# (tests/test_tiny_model.py lists the forbidden markers).
+# (tests/model/test_tiny_corpus.py lists the forbidden markers).
 CODE_PREFIXES = ["K", "LMP", "BX", "Q7", "ZT", "RM", "AB", "PX"]
 TITLES = ["The Red Kite", "A Long Walk", "Snow in June", "The Quiet Farm", "River Days",
           "The Lost Key", "Blue Hills", "Small Rooms", "The Night Train", "Green Lamps"]

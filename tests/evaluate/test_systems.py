@@ -1,21 +1,24 @@
 """Lesson 06 end to end on the tiny model: a short adapter run, every baseline system on the same
-held-out rows, replies scored and tabulated with intervals (course_utils.evaluate.systems / retrieval)."""
+held-out rows, replies scored and tabulated with intervals (course_utils.evaluate.systems)."""
 
 import numpy as np
 import pytest
 
-from course_utils.dataset.load import load_facts, load_split
-from course_utils.evaluate.systems import (BASELINES, SYSTEMS, Context, evaluate_systems, format_table, generate,
-                                   results_table)
+from course_utils.dataset.load import load_split
+from course_utils.evaluate.experiments import heldout, load_adapter, training_mix
 from course_utils.evaluate.metrics import score_rows
-from course_utils.evaluate.retrieval import ExampleRetriever, FactRetriever, with_examples, with_facts, zero_shot
+from course_utils.evaluate.retrieval import zero_shot
+from course_utils.evaluate.systems import (BASELINES, Context, evaluate_systems, format_table, generate,
+                                           results_table)
+from course_utils.model.load import load_model
+from course_utils.model.profiles import choose_profile
+
+pytestmark = pytest.mark.slow   # a six-step training run, then five systems generate on the tiny model
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from course_utils.evaluate.experiments import heldout, load_adapter, training_mix
-    from course_utils.model.profiles import choose_profile
-    from course_utils.training.run import train
+    from course_utils.training.run import train   # loads trl: only when this file runs
 
     profile = choose_profile(env={"COURSE_PROFILE": "tiny"})
     out = tmp_path_factory.mktemp("eval_run")
@@ -78,35 +81,8 @@ def test_results_table_has_every_system_and_metric_with_ordered_intervals(traine
 
 
 def test_adapter_systems_need_an_adapter(trained):
-    from course_utils.model.load import load_model
-
     base, tok = load_model("tiny")
     with pytest.raises(ValueError, match="PeftModel"):
         evaluate_systems(base, tok, load_split("test")[:1], ["adapter"], progress=False)
     with pytest.raises(ValueError, match="unknown"):
         evaluate_systems(base, tok, load_split("test")[:1], ["gpt-5"], progress=False)
-
-
-def test_prompts_hold_k_examples_of_the_same_task_never_the_row_itself():
-    train = load_split("train")
-    row = next(r for r in load_split("test") if r["task"] == "triage")
-    ctx = Context(train, k=3)
-    fixed = SYSTEMS["base k-shot"].prompt(row, ctx)
-    similar = SYSTEMS["base retrieval k-shot"].prompt(row, ctx)
-    for msgs in (fixed, similar):
-        assert msgs[0]["role"] == "system" and msgs[-1] == row["messages"][-2]
-        assert [m["role"] for m in msgs[1:-1]] == ["user", "assistant"] * 3
-    # retrieval: a training row asked again under a new id finds itself first
-    probe = dict(train[10], id="copy")
-    assert ExampleRetriever(train).top(probe, 1)[0]["id"] == train[10]["id"]
-    assert all(r["id"] != train[10]["id"] for r in ExampleRetriever(train).top(train[10], 5))
-    assert with_examples(row, []) == zero_shot(row)
-
-
-def test_fact_retrieval_finds_the_current_fact():
-    v2 = FactRetriever(load_facts(2))
-    ids = [f["id"] for f in v2.top("How much is the Aero Kettle?", 3)]
-    assert "price/aero-kettle" in ids
-    row = next(r for r in load_split("test_facts_v2"))
-    msgs = with_facts(row, v2.top(row["messages"][-2]["content"], 3))
-    assert msgs[0]["content"].startswith(row["messages"][0]["content"]) and "Facts:" in msgs[0]["content"]

@@ -1,10 +1,11 @@
 """Lesson 06 uncertainty: bootstrap intervals cover the truth at about their level, and the paired
-tests see a real difference and no phantom one (course_utils.evaluate.metrics)."""
+tests see a real difference and no phantom one (course_utils.evaluate.stats)."""
 
 import numpy as np
 import pytest
 
-from course_utils.evaluate.metrics import bootstrap_ci, macro_f1, mcnemar_exact, paired_test
+from course_utils.evaluate.metrics import macro_f1
+from course_utils.evaluate.stats import bootstrap_ci, mcnemar_exact, paired_test, unpaired_diff
 
 
 def test_bootstrap_95_interval_covers_a_known_mean_about_95_percent_of_the_time():
@@ -88,3 +89,16 @@ def test_mcnemar_counts_discordant_pairs_and_matches_the_binomial():
         mcnemar_exact([0.5], [1])
     with pytest.raises(ValueError, match="same examples"):
         paired_test([1, 0], [1])
+
+
+def test_unpaired_difference_sees_a_real_drop_and_not_a_phantom_one():
+    rng = np.random.default_rng(11)
+    same = (rng.random(120) < 0.8).astype(float)
+    shifted = (rng.random(90) < 0.4).astype(float)     # a different, smaller group, much worse
+    d, lo, hi = unpaired_diff(shifted, same)
+    assert d == pytest.approx(shifted.mean() - same.mean()) and lo <= d <= hi and hi < 0
+    again = (rng.random(90) < 0.8).astype(float)       # the same rate on other examples
+    _, lo, hi = unpaired_diff(again, same)
+    assert lo < 0 < hi
+    with pytest.raises(ValueError, match="non-empty"):
+        unpaired_diff([], [1.0])

@@ -1,9 +1,10 @@
-"""Lesson 06 regression gate: passes good systems, fails bad ones with the numbers in the message."""
+"""Lesson 06 regression gate: passes good systems, fails bad ones with the numbers in the message
+(course_utils.evaluate.regression_gate)."""
 
 import numpy as np
 import pytest
 
-from course_utils.evaluate.metrics import GateError, gate
+from course_utils.evaluate.regression_gate import GateError, gate
 
 SCORES = {
     "adapter": {"exact_match": np.array([1.0] * 45 + [0.0] * 5)},       # 0.90
@@ -44,3 +45,6 @@ def test_gate_names_unknown_systems_and_metrics():
     with pytest.raises(ValueError, match="at_least"):
         gate(SCORES, "adapter", "exact_match")
 
+
+def test_gate_failure_is_an_assertion_error_so_a_test_or_ci_script_fails_on_it():
+    assert issubclass(GateError, AssertionError)

@@ -1,14 +1,18 @@
-"""The one loader: tiny model in nf4 and unquantized, local folders, presets, and its errors."""
+"""The one loader: tiny model in nf4 and unquantized, local folders, presets, and its errors
+(course_utils.model.load). Tests that load the model are marked slow; the name resolution and
+error tests run without loading anything."""
 
+import shutil
 import socket
 
 import pytest
 import torch
 
 from course_utils.model import load as models
-from course_utils.model.load import (HubUnavailableError, ModelNotFoundError, chat, format_messages,
-                                 linear_layer_summary, load_model, resolve)
+from course_utils.model.load import (HubUnavailableError, ModelNotFoundError, base_identity, chat, format_messages,
+                                     linear_layer_summary, load_model, resolve, weight_bytes_by_part)
 from course_utils.paths import TINY_MODEL_DIR
+from course_utils.plan.tensor_bytes import quant_state_bytes, tensor_bytes
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +25,7 @@ def tiny_full():
     return load_model("tiny", quantization="none")
 
 
+@pytest.mark.slow
 def test_nf4_load_makes_every_decoder_linear_layer_4bit(tiny_nf4):
     import bitsandbytes as bnb
 
@@ -37,6 +42,7 @@ def test_nf4_load_makes_every_decoder_linear_layer_4bit(tiny_nf4):
     assert not model.training
 
 
+@pytest.mark.slow
 def test_none_load_is_plain_fp32_and_bigger(tiny_nf4, tiny_full):
     model, _ = tiny_full
     assert linear_layer_summary(model) == {"Linear": 7 * model.config.num_hidden_layers + 1}
@@ -44,6 +50,7 @@ def test_none_load_is_plain_fp32_and_bigger(tiny_nf4, tiny_full):
     assert model.get_memory_footprint() > 1.5 * tiny_nf4[0].get_memory_footprint()
 
 
+@pytest.mark.slow
 def test_local_path_goes_through_the_same_loader(tiny_full):
     model, tok = load_model(str(TINY_MODEL_DIR), quantization="none")
     ref = dict(tiny_full[0].named_parameters())
@@ -51,6 +58,7 @@ def test_local_path_goes_through_the_same_loader(tiny_full):
     assert tok.chat_template == tiny_full[1].chat_template
 
 
+@pytest.mark.slow
 def test_tiny_model_answers_in_turn_and_stops(tiny_nf4):
     model, tok = tiny_nf4
     answer = chat(model, tok, "What is the capital of France?", max_new_tokens=40)
@@ -58,6 +66,7 @@ def test_tiny_model_answers_in_turn_and_stops(tiny_nf4):
     assert "<|im_start|>" not in answer and "user" not in answer.split()  # it stopped at its turn
 
 
+@pytest.mark.slow
 def test_tokenizer_has_chat_template_with_generation_markers(tiny_nf4):
     _, tok = tiny_nf4
     msgs = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]
@@ -120,9 +129,8 @@ def test_system_message_is_folded_for_templates_without_a_system_role():
     assert format_messages("Hi") == [{"role": "user", "content": "Hi"}]
 
 
+@pytest.mark.slow
 def test_only_decoder_linear_layers_shrink_to_about_4_bits(tiny_nf4, tiny_full):
-    from course_utils.model.load import weight_bytes_by_part
-
     b4, bf = weight_bytes_by_part(tiny_nf4[0]), weight_bytes_by_part(tiny_full[0])
     for part in ("embeddings", "output layer (lm_head)"):
         assert b4[part] == bf[part]                      # left in full precision
@@ -130,13 +138,24 @@ def test_only_decoder_linear_layers_shrink_to_about_4_bits(tiny_nf4, tiny_full):
     assert 4.0 < bits < 4.3                              # 4-bit codes + absmax constants
 
 
+@pytest.mark.slow
+def test_a_4bit_layer_counts_its_codes_and_its_whole_quantization_state(tiny_nf4):
+    """The bytes come from the course's one counter (course_utils.plan.tensor_bytes): the packed
+    codes, the bias, and the quantization state with its offset and nested double-quant state."""
+    import bitsandbytes as bnb
+
+    model = tiny_nf4[0]
+    layers = [m for m in model.modules() if isinstance(m, bnb.nn.Linear4bit)]
+    qs = layers[0].weight.quant_state
+    assert qs.nested and qs.offset is not None and qs.state2 is not None
+    assert quant_state_bytes(qs) > tensor_bytes(qs.absmax) + tensor_bytes(qs.code)
+    want = sum(tensor_bytes(p) for m in layers for p in m.parameters(recurse=False))
+    want += sum(quant_state_bytes(m.weight.quant_state) for m in layers)
+    assert weight_bytes_by_part(model)["decoder linear layers"] == want
+
+
 def test_base_identity_changes_when_the_weights_change(tmp_path):
     """Lessons 06-07 reuse adapters only while this string stays the same."""
-    import shutil
-
-    from course_utils.model.load import base_identity
-    from course_utils.paths import TINY_MODEL_DIR
-
     folder = shutil.copytree(TINY_MODEL_DIR, tmp_path / "m")
     before = base_identity(folder)
     assert base_identity(folder) == before
@@ -144,3 +163,58 @@ def test_base_identity_changes_when_the_weights_change(tmp_path):
         f.write(b"\0")
     assert base_identity(folder) != before
     assert base_identity("qwen2.5-7b") == "Qwen/Qwen2.5-7B-Instruct"
+
+
+# ---------------------------------------------------------------------------------------------
+# The bitsandbytes CPU pitfall (apply_bnb_cpu_fix): on CPUs with AVX512-BF16, a no-grad eval-mode
+# forward (generate) used to repack every Linear4bit weight into a CPU-only layout, after which
+# LoRA gradients were silently wrong. The gradients of the LoRA parameters on a batch must be
+# identical before and after a `generate`.
+
+
+@pytest.fixture(scope="module")
+def lora_model():
+    """The tiny base in NF4 with random LoRA weights on every linear layer."""
+    from peft import LoraConfig, get_peft_model
+
+    model, tok = load_model("tiny", quantization="nf4")
+    torch.manual_seed(0)
+    # init_lora_weights=False: A and B both random, so every LoRA parameter gets a gradient
+    # (with the default B = 0, A's gradient is exactly zero and would hide a difference).
+    cfg = LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules="all-linear",
+                     init_lora_weights=False, task_type="CAUSAL_LM")
+    return get_peft_model(model, cfg), tok
+
+
+def _lora_grads(model, batch):
+    model.train()
+    model.zero_grad(set_to_none=True)
+    loss = model(**batch, labels=batch["input_ids"]).loss
+    loss.backward()
+    return loss.item(), {n: p.grad.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+@pytest.mark.slow
+def test_lora_gradients_unchanged_by_generate(lora_model):
+    import bitsandbytes as bnb
+
+    model, tok = lora_model
+    batch = tok(["The capital of Spain is Madrid.", "Please check the broken lamp today."],
+                return_tensors="pt", padding=True)
+    loss_before, before = _lora_grads(model, batch)
+    assert before and all(g.abs().sum() > 0 for g in before.values())
+
+    model.eval()
+    prompt = tok.apply_chat_template([{"role": "user", "content": "Hello!"}], add_generation_prompt=True,
+                                     return_tensors="pt", return_dict=True)
+    with torch.no_grad():
+        model.generate(**prompt, max_new_tokens=8, do_sample=False)
+
+    layers = [m for m in model.modules() if isinstance(m, bnb.nn.Linear4bit)]
+    assert layers and all(not m.support_avx512bf16_for_cpu for m in layers)
+    assert not any(getattr(m.weight.quant_state, "packing_format_for_cpu", False) for m in layers)
+
+    loss_after, after = _lora_grads(model, batch)
+    assert loss_after == loss_before
+    diff = {n: (after[n] - g).abs().max().item() for n, g in before.items() if not torch.equal(after[n], g)}
+    assert not diff, f"LoRA gradients changed after generate (max abs diff per tensor): {diff}"

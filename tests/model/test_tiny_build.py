@@ -1,9 +1,11 @@
-"""The embedded tiny model: what is committed, how it was built, and what it was not taught."""
+"""The embedded tiny model as committed, and its builder (course_utils.model.tiny.build)."""
 
 import json
 
-from course_utils.model.tiny import corpus as tiny_corpus
-from course_utils.model.tiny import build as tiny_model
+import pytest
+from transformers import AutoTokenizer
+
+from course_utils.model.tiny.build import build, render_chat
 from course_utils.paths import TINY_MODEL_DIR
 
 
@@ -27,34 +29,19 @@ def test_it_learned_something():
     assert info["validation_loss"] < 0.5 * info["first_loss"]
 
 
-def test_corpus_is_deterministic_and_free_of_the_course_task_formats():
-    a = list(tiny_corpus.documents(2000, seed=3))
-    assert a == list(tiny_corpus.documents(2000, seed=3))
-    assert a != list(tiny_corpus.documents(2000, seed=4))
-    text = json.dumps(a).lower()
-    task_markers = ("urgency", "category", "sentiment", "order_id", "order id", "ord-",
-                    "moderation", "label", "harassment", "triage", "nimbus", "warranty", "@")
-    for task_marker in task_markers:
-        assert task_marker not in text, f"the tiny model's corpus contains {task_marker!r}"
+def test_the_plain_python_template_matches_the_committed_jinja_template():
+    """The corpus is rendered without jinja; it must be the text the tokenizer's template makes."""
+    tok = AutoTokenizer.from_pretrained(TINY_MODEL_DIR)
+    msgs = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello!"}]
+    assert render_chat(msgs) == tok.apply_chat_template(msgs, tokenize=False)
 
 
-def test_corpus_teaches_json_in_general():
-    """Generic JSON records and JSON-answering chats are there (the output layer must know `{`)."""
-    docs = list(tiny_corpus.documents(2000, seed=3))
-    answers = [d[-1]["content"] for kind, d in docs if kind == "chat"]
-    json_answers = [json.loads(a) for a in answers if a.startswith("{")]
-    assert 0.05 < len(json_answers) / len(docs) < 0.3
-    assert any(None in r.values() for r in json_answers)                 # null is seen
-    texts = [d for kind, d in docs if kind == "text"]
-    assert any(line.startswith("{") and json.loads(line) for t in texts for line in t.split("\n"))
-
-
+@pytest.mark.slow
 def test_builder_runs_end_to_end_on_a_toy_budget(tmp_path):
-    info = tiny_model.build(tmp_path, n_docs=400, steps=2, batch_size=2, seq_len=64)
+    info = build(tmp_path, n_docs=400, steps=2, batch_size=2, seq_len=64)
     assert {"config.json", "model.safetensors", "tokenizer.json", "README.md", "build_info.json"} <= {
         p.name for p in tmp_path.iterdir()}
-    from transformers import AutoTokenizer
-
     tok = AutoTokenizer.from_pretrained(tmp_path)
     text = "Ünïcødé, emoji 🙂 and JSON {\"a\": 1} survive a byte-level round trip."
     assert tok.decode(tok(text, add_special_tokens=False)["input_ids"]) == text
