@@ -21,8 +21,10 @@ Python-only toolchain, to CI and to every learner who wants the site, for featur
 cross-references, PDF) this course does not use yet.
 
 What this leaves out: executing notebooks (the course runner does that), interactive widgets
-(a static page shows each calculator's last output, not its controls), search, and checking
-that external links answer (that needs the network).
+(a calculator cannot compute without a kernel), search, and checking that external links
+answer (that needs the network). Like every nbconvert "lab" page, a lesson page loads
+require.js and MathJax from a CDN, and the widget renderer where a notebook saved widget state:
+offline, formulas show as TeX and widgets as their text.
 """
 
 from __future__ import annotations
@@ -83,11 +85,14 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
 
 
-def _inline_html(markdown: str) -> str:
+def _markdown_html(markdown: str, inline: bool = False) -> str:
+    """Markdown as Jupyter renders it (headings get the same ids as in a notebook)."""
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
     text = markdown2html_mistune(markdown).strip()
-    return text[3:-4] if text.startswith("<p>") and text.endswith("</p>") else text
+    if inline and text.startswith("<p>") and text.endswith("</p>"):
+        return text[3:-4]
+    return text
 
 
 def course_map(readme: Path = README) -> CourseMap:
@@ -108,22 +113,20 @@ def course_map(readme: Path = README) -> CourseMap:
     if notebook_header is None:
         raise DataFileError(readme, rows[0][0], "notebook", f"no such column in {headers}; add "
                             "one whose cells link the notebooks: [costs](notebooks/03_costs.ipynb).")
-    intro = "\n".join(lines[start + 1:rows[0][0] - 1]).strip()
     lessons = []
     for number, line in rows[2:]:
-        cells = dict(zip(headers, _cells(line)))
         if len(_cells(line)) != len(headers):
             raise DataFileError(readme, number, MAP_HEADING, f"{len(_cells(line))} cells in a "
                                 f"table of {len(headers)} columns.")
+        cells = dict(zip(headers, _cells(line)))
         link = NOTEBOOK_LINK.search(cells[notebook_header])
         if link is None:
             raise DataFileError(readme, number, notebook_header, f"{cells[notebook_header]!r} "
                                 "links no notebook; write [title](notebooks/NN_name.ipynb).")
         lessons.append(Lesson(cells[headers[0]], Path(link.group(2)).name, link.group(1),
-                              {h: _inline_html(c) for h, c in cells.items()}))
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
-
-    return CourseMap(headers, notebook_header, markdown2html_mistune(intro), lessons)
+                              {h: _markdown_html(c, inline=True) for h, c in cells.items()}))
+    intro = "\n".join(lines[start + 1:rows[0][0] - 1])
+    return CourseMap(headers, notebook_header, _markdown_html(intro), lessons)
 
 
 # --- links: from the repository's files to the site's pages ------------------------------------
@@ -247,10 +250,8 @@ def build_site(out: Path = BUILD_DIR / "site", executed: Path = BUILD_DIR / "exe
     index = page.render(title="Course map", site=_nav(cmap.lessons, None, has_kit), body=body)
     written.append(_write(out / "index.html", rewrite_links(index, readme.parent, pages, repo_url)))
     if has_kit:
-        from nbconvert.filters.markdown_mistune import markdown2html_mistune
-
         kit = page.render(title="Instructor's kit", site=_nav(cmap.lessons, None, True),
-                          body=markdown2html_mistune(instructor.read_text(encoding="utf-8")))
+                          body=_markdown_html(instructor.read_text(encoding="utf-8")))
         written.append(_write(out / "instructor.html",
                               rewrite_links(kit, instructor.parent, pages, repo_url)))
     return BuiltSite(written, cmap.lessons)
