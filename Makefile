@@ -2,8 +2,10 @@
 #   make course   run every notebook in order on this machine's profile; executed copies + HTML in build/
 #   make test       every test + every notebook under nbmake (what CI runs)
 #   make test-fast  the fast tier while you work: no test marked slow, no notebook (under 2 minutes)
+#   make test-browser  only the browser tests of the calculators (installs Chromium if missing)
+#   make site       the course as static HTML in build/site/ (from build/executed/ when present)
 #   make lab        open JupyterLab on the course
-.PHONY: course test test-fast lab setup lock strip clean tiny-model
+.PHONY: course test test-fast test-browser site lab setup lock strip clean tiny-model
 
 PY := .venv/bin/python
 
@@ -18,6 +20,13 @@ test: setup
 
 test-fast: setup
 	@$(PY) -m pytest tests -m "not slow and not gpu" $(PYTEST_ARGS)
+
+test-browser: setup
+	@bash scripts/setup_browser.sh
+	@$(PY) -m pytest tests/browser -m browser $(PYTEST_ARGS)
+
+site: setup
+	@$(PY) -m course_utils.tools.site
 
 lab: setup
 	@$(PY) -m jupyter lab --notebook-dir=. notebooks/00_setup.ipynb

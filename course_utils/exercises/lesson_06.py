@@ -21,8 +21,9 @@ def _say(ok: bool, msg: str) -> bool:
 
 def check_paired(result, a, b) -> bool | None:
     """Lesson 06, basic: `result` is `paired_test(a, b)` for the two score arrays asked for."""
-    if pending(result, hint="metrics.paired_test(scores_a, scores_b), with "
-                           "both arrays from the same rows (ev.scores[system][task][metric])."):
+    if pending(result, hint="a paired comparison needs both systems' scores on the SAME rows, "
+                           "in the same order: take both arrays from one evaluation (ev.scores), "
+                           "same task and metric, the adapter first."):
         return None
     if not isinstance(result, dict) or "diff" not in result:
         return _say(False, "expected the dict paired_test returns (diff, low, high, p_bootstrap...).")
@@ -41,8 +42,9 @@ def check_paired(result, a, b) -> bool | None:
 def check_gate(fn) -> bool | None:
     """Lesson 06, variation: `fn(scores)` gates a pipeline: raises `GateError` when the
     "adapter" system's triage schema validity has a lower 95% bound below 0.8, passes otherwise."""
-    if pending(fn, hint="def my_gate(scores): return metrics.gate(scores, "
-                           "'adapter', 'schema_valid', at_least=0.8, use='low')"):
+    if pending(fn, hint="a gate should stop a system whose score might be below the bar: "
+                           "compare the bar with the lower end of the interval, not the mean, "
+                           "and raise GateError when it fails."):
         return None
     good = {"adapter": {"schema_valid": np.ones(60)}}
     weak = {"adapter": {"schema_valid": np.array([1.0] * 50 + [0.0] * 10)}}  # 0.83, low bound < 0.8
@@ -67,8 +69,9 @@ def check_urgency_metric(fn) -> bool | None:
     """Lesson 06, stretch: `fn(outputs, references) -> per-example scores` where a reply scores 1
     when its urgency equals the reference, 0.5 when one level away (low/medium/high), and 0 when
     two levels away or when the reply is not a JSON object with a valid urgency."""
-    if pending(fn, hint="parse with metrics.parse_json_object, map "
-                           "low/medium/high to 0/1/2, score 1 - |difference| / 2."):
+    if pending(fn, hint="parse each reply as JSON (json.loads, inside try), put the "
+                           "three levels on a scale, and score by how many levels apart the "
+                           "reply is from the reference; anything unparsable scores 0."):
         return None
     refs = ['{"urgency":"high"}'] * 5
     outs = ['{"urgency":"high"}', '{"urgency":"medium"}', '{"urgency":"low"}',
