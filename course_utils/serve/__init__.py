@@ -4,14 +4,21 @@
     engine     MultiAdapterModel: one base, N adapters, mixed-adapter batches
     bench      switch latency, throughput, memory, GPU capacity
     claim      the seed article's claim, from data/serving_seed_claim.json
-    requests   OpenAI's request, response and error bodies
-    batcher    the one worker thread that owns the model
-    http       the HTTP server and its `openai` client
+    requests   OpenAI's request bodies, checked into jobs; the error body
+    responses  OpenAI's answers: whole, and streamed as server-sent events
+    answer     one answer as its tokens arrive: stop strings, what a stream may send yet
+    batcher    the one worker thread that owns the model: bounded queue, cancellation
+    continuous (stretch) iteration-level batching: requests join between decode steps
+    wire       HTTP/1.1 on one connection (h11), with a time limit on every read
+    http       the HTTP server: routes, API key, streams, graceful shutdown
+    client     the `openai` client, requests/s and time to first token
+    loadtest   many clients for a while, every answer checked (scripts/load_test.py)
     cli        `python -m course_utils.serve` (called by __main__.py; imported by no module)
     vllm       what vLLM would refuse, and the `vllm serve` command
     merge      merging an adapter into its base, and exporting the merged model
 
-What this leaves out: streaming and GPU serving (vLLM does both; `vllm` writes its command).
+What this leaves out: GPU serving and paged KV memory (vLLM does both; `vllm` writes its
+command).
 """
 
 from course_utils._lazy import lazy_exports
@@ -26,8 +33,9 @@ EXPORTS = {
     "gpu_adapter_capacity": "bench",
     "memory_footprint": "bench",
     "switch_latency": "bench",
-    "measure_requests": "http",
-    "openai_client": "http",
+    "measure_requests": "client",
+    "measure_streaming": "client",
+    "openai_client": "client",
     "start_server": "http",
     "check_adapter": "vllm",
     "compatibility_report": "vllm",

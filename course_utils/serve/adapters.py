@@ -2,12 +2,19 @@
 two ways to make them.
 
     check_adapter_name   what a request's `model` field may name (not the reserved "__base__")
-    adapter_dir          the folder of a saved PEFT adapter, or an error that says what to point at
+    adapter_dir          the folder of a saved PEFT adapter, or an error that says what to point at;
+                         only safetensors weights (a pickled adapter_model.bin is refused)
     random_adapters      untrained adapters with random weights: cheap fixtures for tests
     train_task_adapters  one adapter per course task, trained with lesson 05's `train`
 
 The trained adapters land in `ADAPTERS_DIR` (runs/07_adapters, git-ignored), one folder per
-profile and task, and a finished run is reused instead of trained again.
+profile and task, and a finished run is reused instead of trained again. A folder is trained
+again only when lesson 05's deletion rule (`course_utils.training.safe_delete`) shows that a
+course run made it: a folder the course did not make is refused before anything is trained.
+
+Weights are read from `adapter_model.safetensors` only. PEFT would fall back to a pickled
+`adapter_model.bin`, and unpickling a file runs whatever code its author put in it: a server
+that loads adapters people send it must not do that.
 
 What this leaves out: loading adapters onto a base (`course_utils.serve.engine`) and checking
 whether vLLM would load them (`course_utils.serve.vllm`).
@@ -31,6 +38,8 @@ from course_utils.tasks import TASKS
 BASE = "__base__"                          # PEFT's name for "no adapter" in a mixed batch
 ADAPTERS_DIR = run_dir("07", "adapters")   # git-ignored
 TINY_STEPS = 24   # "a few dozen" CPU steps per adapter: ~30 s each on 2 busy cores, one thread
+SAFE_WEIGHTS = "adapter_model.safetensors"
+PICKLED_WEIGHTS = ("adapter_model.bin", "adapter_model.pt", "adapter_model.pth")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -43,7 +52,8 @@ def check_adapter_name(name: str, what: str = "adapter name") -> str:
 
 
 def adapter_dir(path) -> Path:
-    """Lesson 07. The folder of a saved PEFT adapter (it holds adapter_config.json), or a clear error."""
+    """Lesson 07. The folder of a saved PEFT adapter (adapter_config.json and safetensors
+    weights), or a clear error: FileNotFoundError for no adapter, ValueError for a pickle."""
     p = Path(path).expanduser()
     if (p / "adapter" / "adapter_config.json").is_file():  # a `train` output folder
         p = p / "adapter"
@@ -51,6 +61,15 @@ def adapter_dir(path) -> Path:
         raise FileNotFoundError(f"{p} holds no adapter_config.json, so it is not a saved LoRA adapter. "
                                 f"Point at the folder `save_pretrained` wrote (train(...) writes "
                                 f"<output_dir>/adapter)")
+    if not (p / SAFE_WEIGHTS).is_file():
+        pickled = [n for n in PICKLED_WEIGHTS if (p / n).is_file()]
+        if pickled:
+            raise ValueError(f"{p / pickled[0]} is a pickle, and loading a pickle runs any code its author "
+                             f"put in it, so this server loads {SAFE_WEIGHTS} only. Convert it where you "
+                             f"trust the file: PeftModel.from_pretrained(base, folder).save_pretrained("
+                             f"new_folder) writes {SAFE_WEIGHTS}")
+        raise FileNotFoundError(f"{p} holds adapter_config.json but no {SAFE_WEIGHTS}: the weights are "
+                                f"missing. Save the adapter again with save_pretrained")
     return p
 
 
@@ -93,10 +112,14 @@ def train_task_adapters(out_dir=None, tasks: Sequence[str] = TASKS, preset: str 
     preset: a course preset (None: the profile for this machine). max_steps: TINY_STEPS on the
     tiny profile, the profile's own run (an epoch of the task's rows) on a GPU. Runs land in
     runs/07_adapters/<preset>/<task>/; with `reuse`, a finished run with the same step count is
-    loaded instead of trained again. Returns {task: adapter folder}."""
+    loaded instead of trained again. A run folder that must be trained again is cleared by
+    lesson 05's rule: if one was not made by a course run, `DeletionRefused` names it before
+    anything is trained. Returns {task: adapter folder}."""
     # Imported on use, not for a circle (serve is above training): lesson 05's trainer loads trl,
     # several seconds that the server and every other function here never need.
-    from course_utils.training.run import profile_for, task_rows, train
+    from course_utils.training import run as training_run
+    from course_utils.training.config import profile_for, task_rows
+    from course_utils.training.safe_delete import RUN, DeletionRefused, refusal
 
     profile = profile_for(preset)
     sizes = run_sizes(profile)
@@ -105,13 +128,17 @@ def train_task_adapters(out_dir=None, tasks: Sequence[str] = TASKS, preset: str 
     n_train = 10 * max_steps if profile.is_tiny and max_steps > 0 else sizes.train_examples
     n_eval = min(16, sizes.eval_examples) if profile.is_tiny else sizes.eval_examples
     out = Path(out_dir) if out_dir is not None else ADAPTERS_DIR / profile.name
+    todo = [t for t in tasks if not (reuse and _finished_run(out / t, profile.name, max_steps))]
+    refused = [why for why in (refusal(out / t, RUN) for t in todo) if why]
+    if refused:                         # before any training: nothing half done, nothing deleted
+        raise DeletionRefused("; ".join(refused))
     paths = {}
     for task in tasks:
         run = out / task
-        if reuse and _finished_run(run, profile.name, max_steps):
+        if task not in todo:
             paths[task] = run / "adapter"
             continue
-        result = train(profile, run, train_rows=task_rows("train", n_train, task=task),
+        result = training_run.train(profile, run, train_rows=task_rows("train", n_train, task=task),
                        eval_rows=task_rows("validation", n_eval, task=task),
                        max_steps=max_steps, save_steps=max_steps if max_steps > 0 else None,
                        seed=seed, overwrite=True, eval_before=False)

@@ -7,6 +7,8 @@
                           loaded tensors (`course_utils.plan.tensor_bytes` counts them)
     gpu_adapter_capacity  lesson 02's estimator on 24/40/80 GB GPUs, set beside the seed
                           article's claim (`course_utils.serve.claim.SEED_CLAIM`)
+    compare_batchers      (stretch) the micro-batcher against iteration-level batching under
+                          the same Poisson arrivals: p50/p95 latency and requests/s
 
 What this leaves out: HTTP throughput (`course_utils.serve.http.measure_requests`) and GPU
 timings (vLLM's kernels; the numbers here are the tiny model on a CPU).
@@ -15,13 +17,18 @@ timings (vLLM's kernels; the numbers here are the tiny model on a CPU).
 from __future__ import annotations
 
 import math
+import random
 import statistics
+import threading
 import time
 from typing import Iterable, Sequence
 
 from course_utils.plan import memory as M
 from course_utils.plan.tensor_bytes import quant_state_bytes, tensor_bytes
+from course_utils.serve.batcher import MicroBatcher
+from course_utils.serve.continuous import ContinuousBatcher
 from course_utils.serve.engine import MultiAdapterModel, torch_threads
+from course_utils.serve.requests import Job
 
 
 def switch_latency(engine: MultiAdapterModel, repeats: int = 30) -> dict[str, float]:
@@ -113,3 +120,53 @@ def gpu_adapter_capacity(model: str = "mistral-7b", gpus_gb: Iterable[float] = (
                     context_len=context_len, lora_r=r, target_modules=target_modules),
                 merged_copies_that_fit=max(0, int((usable - M.FRAMEWORK_OVERHEAD_BYTES) // per_copy))))
     return rows
+
+
+def _arrivals(batcher: MicroBatcher, prompts: Sequence, adapters: Sequence[str], gaps: Sequence[float],
+              max_tokens: Sequence[int], exact: bool) -> tuple[list[float], float, list[str]]:
+    """Submit each prompt after its gap; (latency of each, seconds from first arrival to last answer, texts)."""
+    start, done, lock = [], {}, threading.Lock()
+    jobs = []
+    t0 = time.perf_counter()
+    for i, (prompt, adapter, gap, n) in enumerate(zip(prompts, adapters, gaps, max_tokens)):
+        time.sleep(gap)
+        job = Job("chat", adapter, prompt, n, min_tokens=n if exact else 0)
+        start.append(time.perf_counter())
+
+        def finished(_, i=i):
+            with lock:
+                done[i] = time.perf_counter()
+
+        job.future.add_done_callback(finished)
+        batcher.submit(job)
+        jobs.append(job)
+    texts = [j.future.result(600).text for j in jobs]
+    with lock:
+        latencies = [done[i] - start[i] for i in range(len(jobs))]
+        return latencies, max(done.values()) - t0, texts
+
+
+def compare_batchers(engine: MultiAdapterModel, prompts: Sequence, adapters: Sequence[str],
+                     rate_per_s: float = 4.0, max_tokens: Sequence[int] | int = 32, exact_lengths: bool = False,
+                     max_batch: int = 16, window_ms: float = 10.0, seed: int = 0) -> dict[str, dict]:
+    """Lesson 07 (stretch). The micro-batcher (a new request waits for the running batch to end)
+    against `ContinuousBatcher` (it joins between two decode steps), under the same Poisson
+    arrivals: the gaps between requests are drawn once (exponential, mean 1/rate_per_s) and
+    replayed for both. `exact_lengths`: every answer is exactly its max_tokens long (min_tokens),
+    so that long and short requests mix as the caller chose. Per batcher: p50/p95 latency (arrival to last token), requests/s (from the
+    first arrival to the last answer), the batch sizes, and each answer's text."""
+    rng = random.Random(seed)
+    gaps = [0.0] + [rng.expovariate(rate_per_s) for _ in prompts[1:]]
+    limits = [max_tokens] * len(prompts) if isinstance(max_tokens, int) else list(max_tokens)
+    out = {}
+    for name, kind in (("micro", MicroBatcher), ("continuous", ContinuousBatcher)):
+        batcher = kind(engine, window_ms, max_batch, max_queue=len(prompts) + 1).start()
+        try:
+            latencies, seconds, texts = _arrivals(batcher, prompts, adapters, gaps, limits, exact_lengths)
+        finally:
+            batcher.stop()
+        ordered = sorted(latencies)
+        out[name] = dict(p50_s=statistics.median(latencies), p95_s=ordered[int(0.95 * (len(ordered) - 1))],
+                         requests_per_s=len(prompts) / seconds, steps=batcher.steps,
+                         mean_batch=statistics.mean(batcher.batches), texts=texts)
+    return out

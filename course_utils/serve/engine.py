@@ -6,24 +6,35 @@ a different adapter (PEFT's `adapter_names=[...]`, "__base__" for the bare base 
 that does not fit the context raises `ContextLengthError`, a model name that is not served
 `AdapterNotFoundError`: the server turns them into HTTP 400 and 404.
 
+`generate_ids(..., on_step=f)` calls `f` after every decode step with each row's new token, and
+stops the rows `f` says are done: the server streams text, applies stop strings and drops the
+rows of clients that hung up this way, between two decode steps.
+
 Adapter selection is model state: `set_adapter` and the hooks behind `adapter_names` change
 what every later forward pass computes. Two threads generating at once would mix adapters, so
 the engine holds a lock and the server gives the model to one worker thread.
 
+A chat message is text, whatever it contains: `encode` turns a message that spells a special
+token (Qwen's "<|im_end|>") into the ordinary tokens of those characters, so a user cannot end
+their own turn and write the assistant's.
+
 What this leaves out: making adapters (`course_utils.serve.adapters`), measuring the engine
-(`course_utils.serve.bench`), streaming, sampling with per-request seeds, prefix caching and
-paged KV memory (vLLM's territory; `course_utils.serve.vllm` writes the command that gets them).
+(`course_utils.serve.bench`), sampling with per-request seeds, prefix caching and paged KV
+memory (vLLM's territory; `course_utils.serve.vllm` writes the command that gets them).
 """
 
 from __future__ import annotations
 
+import re
 import threading
+import uuid
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import torch
+from transformers import LogitsProcessor, LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
 from course_utils.model.load import format_messages, load_model
 from course_utils.model.presets import PRESETS
@@ -65,6 +76,31 @@ def torch_threads(n: int | None):
         yield
     finally:
         torch.set_num_threads(old)
+
+
+class _StepHook(StoppingCriteria):
+    """`generate` calls its stopping criteria once per decode step, after the new tokens are
+    appended: the one place where a caller can see each token and stop single rows."""
+
+    def __init__(self, on_step: Callable[[list[int]], Sequence[bool]]):
+        self.on_step = on_step
+
+    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
+        done = self.on_step(input_ids[:, -1].tolist())
+        return torch.tensor(list(done), dtype=torch.bool, device=input_ids.device)
+
+
+class _MinTokens(LogitsProcessor):
+    """No end-of-sequence token for a row until it has `mins[row]` new tokens (vLLM's per-request
+    min_tokens; `generate`'s own min_new_tokens holds for the whole batch)."""
+
+    def __init__(self, mins: Sequence[int], eos_ids: Sequence[int], prompt_width: int):
+        self.mins, self.eos_ids, self.width = torch.tensor(list(mins)), list(eos_ids), prompt_width
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        short = (self.mins > input_ids.shape[1] - self.width).to(scores.device)
+        scores[short.nonzero()[:, :1], torch.tensor(self.eos_ids, device=scores.device)] = -float("inf")
+        return scores
 
 
 class MultiAdapterModel:
@@ -139,15 +175,35 @@ class MultiAdapterModel:
 
     def encode(self, prompt, chat: bool = True) -> list[int]:
         """Token ids of a prompt: a chat (a string or a list of messages, with the chat template
-        and the assistant header) or, with chat=False, raw text as /v1/completions sends it."""
+        and the assistant header) or, with chat=False, raw text as /v1/completions sends it.
+        Special tokens spelled inside a chat message are encoded as plain text."""
         with self._lock:
-            if chat:
-                ids = self.tokenizer.apply_chat_template(
-                    format_messages(prompt, self.preset_name), add_generation_prompt=True,
-                    tokenize=True, return_dict=True)["input_ids"]
-            else:
-                ids = self.tokenizer(prompt)["input_ids"]
-        return list(ids)
+            if not chat:
+                return list(self.tokenizer(prompt)["input_ids"])
+            messages = format_messages(prompt, self.preset_name)
+            specials = [t.content for t in self.tokenizer.added_tokens_decoder.values()]
+            if any(s in m["content"] for m in messages for s in specials):
+                return self._encode_as_text(messages)
+            return list(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True,
+                                                           tokenize=True, return_dict=True)["input_ids"])
+
+    def _encode_as_text(self, messages: list[dict]) -> list[int]:
+        """The chat template's own tokens, with each message's content encoded with
+        `split_special_tokens=True`: "<|im_end|>" typed by a user is 7 ordinary tokens here, not
+        the end-of-turn token. The template is rendered with a random placeholder for each
+        message's content, then each piece is tokenized on its own."""
+        content = {f"[[content-{uuid.uuid4().hex}]]": m["content"] for m in messages}
+        text = self.tokenizer.apply_chat_template(
+            [{**m, "content": mark} for m, mark in zip(messages, content)],
+            add_generation_prompt=True, tokenize=False)
+        ids: list[int] = []
+        for piece in re.split("(" + "|".join(map(re.escape, content)) + ")", text):
+            if piece in content:
+                ids += self.tokenizer(content[piece], add_special_tokens=False,
+                                      split_special_tokens=True)["input_ids"]
+            elif piece:
+                ids += self.tokenizer(piece, add_special_tokens=False)["input_ids"]
+        return ids
 
     def check_fits(self, n_prompt: int, max_new_tokens: int) -> None:
         """Raise ContextLengthError when the prompt and the answer exceed the context."""
@@ -164,12 +220,16 @@ class MultiAdapterModel:
 
     def generate_ids(self, prompt_ids: Sequence[Sequence[int]], adapters: Sequence[str],
                      max_new_tokens: int | Sequence[int] = 48, temperature: float = 0.0,
-                     top_p: float = 1.0, min_new_tokens: int | None = None) -> list[Completion]:
+                     top_p: float = 1.0, min_new_tokens: int | Sequence[int] | None = None,
+                     on_step: Callable[[list[int]], Sequence[bool]] | None = None) -> list[Completion]:
         """The batched core: left-pad the prompts, one `generate`, cut each row at EOS or its limit.
 
         Greedy unless temperature > 0. All rows one adapter: `set_adapter` (or the adapter switched
         off for the base) and a plain batch; otherwise `adapter_names=[...]`, which routes each
-        row through its own adapter inside every LoRA layer."""
+        row through its own adapter inside every LoRA layer. `on_step(tokens)` gets every row's
+        new token after each decode step and returns which rows are done (their later tokens
+        are padding); generation ends when every row is done. `min_new_tokens`: one number for
+        every row (benchmarks), or one per row (requests' min_tokens)."""
         if len(prompt_ids) != len(adapters) or not prompt_ids:
             raise ValueError(f"give one adapter per prompt: {len(prompt_ids)} prompts, {len(adapters)} adapters")
         names = [self.route(a) for a in adapters]
@@ -182,8 +242,12 @@ class MultiAdapterModel:
                   eos_token_id=self.eos_ids, temperature=temperature or None,
                   top_p=top_p if temperature > 0 else None,
                   top_k=None)  # greedy: drop a preset's own sampling defaults (Qwen ships top_k=20)
-        if min_new_tokens:
+        if isinstance(min_new_tokens, int) and min_new_tokens:
             kw["min_new_tokens"] = min_new_tokens  # benchmarks: every row the same length
+        elif min_new_tokens is not None and any(min_new_tokens):
+            kw["logits_processor"] = LogitsProcessorList([_MinTokens(min_new_tokens, self.eos_ids, input_ids.shape[1])])
+        if on_step is not None:
+            kw["stopping_criteria"] = StoppingCriteriaList([_StepHook(on_step)])
         device = self.model.device
         with self._lock, torch.no_grad():
             self.model.eval()

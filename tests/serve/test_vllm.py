@@ -3,7 +3,6 @@
 The adapters here are real PEFT folders written by hand (adapter_config.json + a safetensors file
 with the tiny model's shapes), so every rule is tested in milliseconds without torch."""
 
-import json
 import shlex
 import subprocess
 import sys
@@ -11,7 +10,6 @@ import sys
 import numpy as np
 import pytest
 
-from course_utils.plan import memory as M
 from course_utils.serve import vllm as V
 from course_utils.paths import TINY_MODEL_DIR
 from course_utils.model.presets import PRESETS
