@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("exercises", ("course_utils.exercises",)),
     ("widgets", ("course_utils.widgets",)),
     ("tools", ("course_utils.tools",)),
-    ("entry points", ("course_utils.train", "course_utils.preflight")),
+    ("entry points", ("course_utils.train", "course_utils.preflight", "course_utils.gpu_check")),
 ]
 FACADE = "course_utils"          # course_utils/__init__.py: lazy re-exports, imported by no module
 PURE_LAYERS = ("ground", "plan", "dataset")
@@ -234,7 +234,7 @@ def test_the_names_lessons_rely_on_are_public(required):
     assert required in course_utils.__all__
 
 
-ENTRY_POINTS = ("train", "preflight")   # run with `python -m`, never imported in a session
+ENTRY_POINTS = ("train", "preflight", "gpu_check")   # run with `python -m`, never imported in a session
 
 
 def test_no_public_name_is_also_a_module_name():
