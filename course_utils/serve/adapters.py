@@ -32,6 +32,7 @@ import torch
 
 from course_utils.model.load import base_identity, load_model
 from course_utils.model.profiles import run_sizes
+from course_utils.model.stack import peft_args
 from course_utils.paths import run_dir
 from course_utils.tasks import TASKS
 
@@ -87,8 +88,7 @@ def random_adapters(out_dir, names: Sequence[str] = TASKS, base: str = "tiny", r
     for i, name in enumerate(names):
         check_adapter_name(name)
         torch.manual_seed(seed + i)
-        cfg = LoraConfig(r=r, lora_alpha=alpha, target_modules=target_modules, lora_dropout=0.0,
-                         init_lora_weights=False, bias="none", task_type="CAUSAL_LM")
+        cfg = LoraConfig(**peft_args.random_lora_kwargs(r, alpha, target_modules))
         peft_model = get_peft_model(copy.deepcopy(base_model), cfg)
         peft_model.save_pretrained(out / name)
         paths[name] = out / name

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from course_utils.model.stack import transformers_args
 from course_utils.serve.engine import Completion
 
 
@@ -65,7 +66,7 @@ class Answer:
         return len(self.tokens) + self.saw_eos   # OpenAI counts the end-of-sequence token
 
     def _decode(self) -> str:
-        return self.tokenizer.decode(self.tokens, skip_special_tokens=True)
+        return self.tokenizer.decode(self.tokens, **transformers_args.decode_kwargs())
 
     def add(self, token: int) -> str:
         """Take the row's next token; return the text that may be sent now ("" for none)."""

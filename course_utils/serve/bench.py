@@ -23,6 +23,7 @@ import threading
 import time
 from typing import Iterable, Sequence
 
+from course_utils.model.stack import peft_args
 from course_utils.plan import memory as M
 from course_utils.plan.tensor_bytes import quant_state_bytes, tensor_bytes
 from course_utils.serve.batcher import MicroBatcher
@@ -43,7 +44,8 @@ def switch_latency(engine: MultiAdapterModel, repeats: int = 30) -> dict[str, fl
             engine.model.set_adapter(names[i % len(names)])
             times.append((time.perf_counter() - t) * 1e3)
         t = time.perf_counter()
-        engine.model.load_adapter(str(engine.adapter_paths[names[0]]), adapter_name="_latency_probe")
+        engine.model.load_adapter(str(engine.adapter_paths[names[0]]),
+                                  **peft_args.load_adapter_kwargs("_latency_probe"))
         load_ms = (time.perf_counter() - t) * 1e3
         engine.model.delete_adapter("_latency_probe")
         engine.model.set_adapter(names[0])

@@ -37,7 +37,8 @@ import torch
 from transformers import LogitsProcessor, LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
 from course_utils.model.load import format_messages, load_model
-from course_utils.model.presets import PRESETS
+from course_utils.model.templates import messages_preset
+from course_utils.model.stack import peft_args, transformers_args
 from course_utils.serve.adapters import BASE, adapter_dir, check_adapter_name
 
 
@@ -110,7 +111,8 @@ class MultiAdapterModel:
         self.model, self.tokenizer, self.base_name = model, tokenizer, str(base_name)
         self.adapter_paths: dict[str, Path] = {}
         self._lock = threading.RLock()   # one generation at a time: adapter choice is model state
-        self.preset_name = self.base_name if self.base_name in PRESETS else None
+        # a preset's message rules; for a folder, those of its config's model (Mistral: no system role)
+        self.preset_name = messages_preset(self.base_name, getattr(model, "config", None))
         gen_eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
         gen_eos = gen_eos if isinstance(gen_eos, (list, tuple)) else [gen_eos]
         self.eos_ids = sorted({i for i in [*gen_eos, tokenizer.eos_token_id] if i is not None})
@@ -151,9 +153,10 @@ class MultiAdapterModel:
                 if not self.is_peft:
                     from peft import PeftModel   # imported on use: peft takes seconds to import
 
-                    self.model = PeftModel.from_pretrained(self.model, str(path), adapter_name=name)
+                    self.model = PeftModel.from_pretrained(self.model, str(path),
+                                                           **peft_args.adapter_kwargs(name))
                 else:
-                    self.model.load_adapter(str(path), adapter_name=name)
+                    self.model.load_adapter(str(path), **peft_args.load_adapter_kwargs(name))
             except RuntimeError as err:  # size mismatch: trained for another base model
                 if self.is_peft and name in self.model.peft_config:
                     self.model.delete_adapter(name)   # leave no half-loaded adapter behind
@@ -184,8 +187,8 @@ class MultiAdapterModel:
             specials = [t.content for t in self.tokenizer.added_tokens_decoder.values()]
             if any(s in m["content"] for m in messages for s in specials):
                 return self._encode_as_text(messages)
-            return list(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True,
-                                                           tokenize=True, return_dict=True)["input_ids"])
+            return list(self.tokenizer.apply_chat_template(
+                messages, **transformers_args.chat_prompt_kwargs("ids"))["input_ids"])
 
     def _encode_as_text(self, messages: list[dict]) -> list[int]:
         """The chat template's own tokens, with each message's content encoded with
@@ -195,14 +198,14 @@ class MultiAdapterModel:
         content = {f"[[content-{uuid.uuid4().hex}]]": m["content"] for m in messages}
         text = self.tokenizer.apply_chat_template(
             [{**m, "content": mark} for m, mark in zip(messages, content)],
-            add_generation_prompt=True, tokenize=False)
+            **transformers_args.chat_prompt_kwargs("text"))
+        as_text = transformers_args.encode_kwargs(split_special_tokens=True)
         ids: list[int] = []
         for piece in re.split("(" + "|".join(map(re.escape, content)) + ")", text):
             if piece in content:
-                ids += self.tokenizer(content[piece], add_special_tokens=False,
-                                      split_special_tokens=True)["input_ids"]
+                ids += self.tokenizer(content[piece], **as_text)["input_ids"]
             elif piece:
-                ids += self.tokenizer(piece, add_special_tokens=False)["input_ids"]
+                ids += self.tokenizer(piece, **transformers_args.encode_kwargs())["input_ids"]
         return ids
 
     def check_fits(self, n_prompt: int, max_new_tokens: int) -> None:
@@ -238,21 +241,22 @@ class MultiAdapterModel:
         for ids, limit in zip(prompt_ids, limits):
             self.check_fits(len(ids), limit)
         input_ids, mask = self._left_pad(prompt_ids)
-        kw = dict(max_new_tokens=max(limits), do_sample=temperature > 0, pad_token_id=self.pad_id,
-                  eos_token_id=self.eos_ids, temperature=temperature or None,
-                  top_p=top_p if temperature > 0 else None,
-                  top_k=None)  # greedy: drop a preset's own sampling defaults (Qwen ships top_k=20)
-        if isinstance(min_new_tokens, int) and min_new_tokens:
-            kw["min_new_tokens"] = min_new_tokens  # benchmarks: every row the same length
-        elif min_new_tokens is not None and any(min_new_tokens):
-            kw["logits_processor"] = LogitsProcessorList([_MinTokens(min_new_tokens, self.eos_ids, input_ids.shape[1])])
-        if on_step is not None:
-            kw["stopping_criteria"] = StoppingCriteriaList([_StepHook(on_step)])
+        same_min = min_new_tokens if isinstance(min_new_tokens, int) and min_new_tokens else None
+        per_row_min = (LogitsProcessorList([_MinTokens(min_new_tokens, self.eos_ids, input_ids.shape[1])])
+                       if not isinstance(min_new_tokens, int) and min_new_tokens is not None
+                       and any(min_new_tokens) else None)
+        kw = transformers_args.decoding_kwargs(
+            max(limits), temperature=temperature, top_p=top_p, pad_token_id=self.pad_id,
+            eos_token_id=self.eos_ids,
+            min_new_tokens=same_min,               # benchmarks: every row the same length
+            logits_processor=per_row_min,          # requests' min_tokens, row by row
+            stopping_criteria=StoppingCriteriaList([_StepHook(on_step)]) if on_step is not None else None)
         device = self.model.device
         with self._lock, torch.no_grad():
             self.model.eval()
             with self._select(names, kw):
-                out = self.model.generate(input_ids=input_ids.to(device), attention_mask=mask.to(device), **kw)
+                out = self.model.generate(
+                    **transformers_args.prompt_kwargs(input_ids.to(device), mask.to(device)), **kw)
             rows = out[:, input_ids.shape[1]:].tolist()
             return [self._completion(row, adapter, limit, len(ids))
                     for adapter, row, limit, ids in zip(adapters, rows, limits, prompt_ids)]
@@ -278,7 +282,7 @@ class MultiAdapterModel:
             return nullcontext()
         # PEFT splits each LoRA layer's batch by adapter (peft 0.21, LoraLayer._mixed_batch_forward;
         # "__base__" rows get no LoRA term)
-        kw["adapter_names"] = names
+        kw.update(peft_args.mixed_batch_kwargs(names))
         return nullcontext()
 
     def _completion(self, row: list[int], adapter: str, limit: int, n_prompt: int) -> Completion:
@@ -289,5 +293,5 @@ class MultiAdapterModel:
                 finish = "stop"
                 break
             new.append(tok)
-        text = self.tokenizer.decode(new, skip_special_tokens=True)
+        text = self.tokenizer.decode(new, **transformers_args.decode_kwargs())
         return Completion(text, adapter, n_prompt, len(new) + (finish == "stop"), finish, new)

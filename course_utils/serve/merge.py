@@ -31,6 +31,8 @@ from transformers import AutoTokenizer, GenerationConfig
 
 from course_utils.dataset.load import load_split
 from course_utils.model.load import format_messages, load_model, resolve
+from course_utils.model.stack import transformers_args
+from course_utils.model.templates import messages_preset
 from course_utils.serve.adapters import adapter_dir
 
 
@@ -50,14 +52,14 @@ class MergeCheck:
                 f"{'identical' if self.same_greedy else 'DIFFER'} on {self.prompts} prompts")
 
 
-def _prompt_ids(tokenizer, prompt) -> torch.Tensor:
-    return tokenizer.apply_chat_template(format_messages(prompt), add_generation_prompt=True,
-                                         return_tensors="pt", return_dict=True)["input_ids"]
+def _prompt_ids(tokenizer, prompt, preset: str | None) -> torch.Tensor:
+    return tokenizer.apply_chat_template(format_messages(prompt, preset),
+                                         **transformers_args.chat_prompt_kwargs("tensors"))["input_ids"]
 
 
 def _greedy(model, ids, n: int = 16) -> list[int]:
-    out = model.generate(input_ids=ids, attention_mask=ids.new_ones(ids.shape), max_new_tokens=n,
-                         do_sample=False, temperature=None, top_p=None, top_k=None)
+    out = model.generate(**transformers_args.prompt_kwargs(ids, ids.new_ones(ids.shape)),
+                         **transformers_args.decoding_kwargs(n))
     return out[0, ids.shape[1]:].tolist()
 
 
@@ -80,7 +82,8 @@ def merge_roundtrip(base, adapter_path, prompts: Sequence, quantization: str = "
     Into a 4-bit base, PEFT dequantizes, adds the update and quantizes again (see
     `nf4_merge_rounding`): the merged model is a different model."""
     model, tok = _peft_on(base, adapter_path, quantization)
-    ids = [_prompt_ids(tok, p) for p in prompts]
+    preset = messages_preset(base, getattr(model, "config", None))  # Mistral: system folded
+    ids = [_prompt_ids(tok, p, preset) for p in prompts]
     with torch.no_grad():
         before = [model(input_ids=i).logits for i in ids]
         greedy_before = [_greedy(model, i) for i in ids]
@@ -194,13 +197,14 @@ def check_export(folder, reference="tiny", prompt=None, max_new_tokens: int = 64
     if prompt is None:
         prompt = load_split("validation")[0]["messages"][:-1]
     model, _ = load_model(folder, quantization="none")
-    ids = _prompt_ids(tok if tok.chat_template else ref, prompt)
+    ids = _prompt_ids(tok if tok.chat_template else ref, prompt,
+                      messages_preset(folder, getattr(model, "config", None)))
     with torch.no_grad():
-        out = model.generate(input_ids=ids, attention_mask=ids.new_ones(ids.shape),
-                             max_new_tokens=max_new_tokens, do_sample=False)
+        out = model.generate(**transformers_args.prompt_kwargs(ids, ids.new_ones(ids.shape)),
+                             **transformers_args.greedy_kwargs(max_new_tokens))
     new = out[0, ids.shape[1]:].tolist()
     res.stops = len(new) < max_new_tokens or (bool(new) and new[-1] in gen_eos)  # ended on an EOS
-    res.new_tokens, res.text = len(new), tok.decode(new, skip_special_tokens=True)
+    res.new_tokens, res.text = len(new), tok.decode(new, **transformers_args.decode_kwargs())
     if not res.stops:
         res.problems.append(f"generation did not stop within {max_new_tokens} tokens")
     return res

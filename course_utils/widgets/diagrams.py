@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from course_utils.dataset import load_chat_tokenizer, load_split, tokenize_with_mask
+from course_utils.model.stack import transformers_args
 from course_utils.plan import GB, estimate_inference_memory, lora_param_count, resolve_config
 from course_utils.plan.memory.arithmetic import DQ_BLOCKSIZE, NF4_BLOCKSIZE, nf4_bytes
 from course_utils.tasks import SYSTEM_PROMPTS, TASKS
@@ -252,7 +253,8 @@ def chat_mask_diagram(row: dict | None = None, tokenizer=None, task: str = "tria
     tokenizer = load_chat_tokenizer() if tokenizer is None else tokenizer
     row = _short_row(task) if row is None else row
     enc = tokenize_with_mask(row, tokenizer)
-    pieces = [tokenizer.decode([t], skip_special_tokens=False) for t in enc["input_ids"]]
+    keep = transformers_args.decode_kwargs(keep_special_tokens=True)
+    pieces = [tokenizer.decode([t], **keep) for t in enc["input_ids"]]
     trained = [lab != -100 for lab in enc["labels"]]
     roles = [m["role"] for m in row["messages"]]
     eos = tokenizer.eos_token

@@ -88,20 +88,30 @@ def passed_keywords(tmp_path) -> dict[str, set[str]]:
     """{target: every keyword some builder passes it}, over the profiles and options that change them."""
     from course_utils.training import config
 
+    from course_utils.model.tiny.build import ARCH
+
     T = transformers_args
     samples = {
         T.MODEL_FROM_PRETRAINED: [T.model_kwargs("cpu", quantization_config=object()),
                                   T.model_kwargs("cpu", dtype="float32")],
         T.TOKENIZER_FROM_PRETRAINED: [T.tokenizer_kwargs()],
-        T.GENERATE: [T.greedy_kwargs(8, 0), T.greedy_kwargs(8, 0, eos_token_id=[1, 0])],
+        T.GENERATE: [T.greedy_kwargs(8, 0), T.greedy_kwargs(8, 0, eos_token_id=[1, 0]), T.length_kwargs(8),
+                     T.prompt_kwargs([[1]], [[1]]),
+                     T.decoding_kwargs(8, min_new_tokens=2, logits_processor=[], stopping_criteria=[])],
         T.CHAT_TEMPLATE: [T.chat_prompt_kwargs(o) for o in T.CHAT_OUTPUTS],
-        T.ENCODE: [T.encode_kwargs(), T.encode_kwargs(padded_batch=True)],
-        T.DECODE: [T.decode_kwargs()],
+        T.ENCODE: [T.encode_kwargs(), T.encode_kwargs(padded_batch=True),
+                   T.encode_kwargs(split_special_tokens=True)],
+        T.DECODE: [T.decode_kwargs(), T.decode_kwargs(keep_special_tokens=True)],
         T.TRAIN: [T.train_kwargs(None), T.train_kwargs(tmp_path)],
         T.ROTATE: [T.rotate_kwargs(tmp_path, 2, None)],
+        T.LLAMA_CONFIG: [T.llama_config_kwargs(ARCH, bos_token_id=None, eos_token_id=2, pad_token_id=0)],
+        T.GENERATION_CONFIG: [T.generation_config_kwargs([2, 0], 0, 48)],
         bitsandbytes_args.BNB_CONFIG: [bitsandbytes_args.nf4_kwargs("float32")],
-        peft_args.LORA_CONFIG: [config.lora_config(t) for t in config.TARGETS],
+        peft_args.LORA_CONFIG: [*(config.lora_config(t) for t in config.TARGETS),
+                                peft_args.random_lora_kwargs(8, 16, "all-linear")],
         peft_args.ADAPTER_FROM_PRETRAINED: [peft_args.adapter_kwargs("triage")],
+        peft_args.LOAD_ADAPTER: [peft_args.load_adapter_kwargs("triage")],
+        peft_args.MIXED_BATCH: [peft_args.mixed_batch_kwargs(["triage", "__base__"])],
         trl_args.SFT_CONFIG: [config.sft_config(p, tmp_path) for p in _profiles()],
         trl_args.SFT_TRAINER: [trl_args.trainer_kwargs(None, None, None, [], [], [])],
     }
@@ -134,24 +144,49 @@ def test_builders_keep_the_values_the_call_sites_passed():
         T.chat_prompt_kwargs("logits")
 
 
+def test_serving_builders_keep_the_values_lesson_07_passed():
+    T = transformers_args
+    # greedy: no sampling settings, not even a preset's own top_k
+    assert T.decoding_kwargs(16) == dict(max_new_tokens=16, do_sample=False, temperature=None,
+                                         top_p=None, top_k=None)
+    assert T.decoding_kwargs(16, temperature=0.7, top_p=0.9, pad_token_id=0, eos_token_id=[2]) == dict(
+        max_new_tokens=16, do_sample=True, pad_token_id=0, eos_token_id=[2], temperature=0.7, top_p=0.9,
+        top_k=None)
+    assert T.greedy_kwargs(64) == dict(max_new_tokens=64, do_sample=False)   # the model's own ids
+    assert T.length_kwargs(32) == dict(max_new_tokens=32)
+    assert T.encode_kwargs(split_special_tokens=True) == dict(split_special_tokens=True,
+                                                              add_special_tokens=False)
+    assert T.encode_kwargs(tensors=True) == dict(return_tensors="pt", add_special_tokens=False)
+    assert T.decode_kwargs(keep_special_tokens=True) == dict(skip_special_tokens=False)
+    assert peft_args.random_lora_kwargs(8, 16, "all-linear") == dict(
+        r=8, lora_alpha=16, target_modules="all-linear", lora_dropout=0.0, init_lora_weights=False,
+        bias="none", task_type="CAUSAL_LM")
+    assert T.generation_config_kwargs([7, 0], 0, 48) == dict(eos_token_id=[7, 0], pad_token_id=0,
+                                                              do_sample=False, max_new_tokens=48)
+
+
+def test_a_tiny_model_size_the_registry_does_not_list_is_refused():
+    with pytest.raises(TypeError, match=r"head_dim to transformers\.LlamaConfig"):
+        transformers_args.llama_config_kwargs({"head_dim": 64}, bos_token_id=None, eos_token_id=2,
+                                              pad_token_id=0)
+
+
 # ----------------------------------------------------------------------------------------------
 # The call sites pass their keywords through the registry
 
 # Calls of library entry points: `.from_pretrained(...)`, `.generate(...)`,
 # `.apply_chat_template(...)`, a tokenizer's `.decode(...)`, `trainer.train(...)`, a tokenizer
 # called on text, and the library classes below.
-ENTRY_METHODS = ("from_pretrained", "generate", "apply_chat_template", "decode")
+ENTRY_METHODS = ("from_pretrained", "generate", "apply_chat_template", "decode", "load_adapter")
 ENTRY_NAMES = ("BitsAndBytesConfig", "LoraConfig", "SFTConfig", "SFTTrainer", "CourseSFTTrainer",
-               "TrainingArguments", "Trainer", "GenerationConfig", "rotate_checkpoints", "tokenizer")
+               "TrainingArguments", "Trainer", "GenerationConfig", "LlamaConfig", "rotate_checkpoints",
+               "tokenizer")
 # Files whose library calls are not routed through the registry yet, and why. Route a file's
 # calls through course_utils/model/stack/ and remove it here.
 NOT_ROUTED = {
-    "course_utils/serve/": "lesson 07's serving layer: its calls are to be added to the registry",
     "course_utils/model/smol.py": "the smol model's one-off GGUF conversion: to be added",
     "course_utils/model/mini.py": "the mini models' build: to be added",
-    "course_utils/model/tiny/build.py": "the tiny model's build script: to be added",
     "course_utils/dataset/chat_format.py": "the dataset layer sits below model/ and cannot import it",
-    "course_utils/widgets/diagrams.py": "lesson 04's token diagram (decode): to be added",
 }
 
 
@@ -204,6 +239,9 @@ def test_the_installed_libraries_accept_everything_the_course_passes():
     (bitsandbytes_args.BNB_CONFIG, "bnb_4bit_quant_type", "bnb_4bit_type"),
     (peft_args.LORA_CONFIG, "lora_dropout", "dropout"),
     (peft_args.ADAPTER_FROM_PRETRAINED, "adapter_name", "name"),
+    (peft_args.MIXED_BATCH, "adapter_names", "adapters"),             # read out of **kwargs, forwarded
+    (transformers_args.GENERATE, "attention_mask", "mask"),             # a keyword of the forwarded-to
+    (transformers_args.LLAMA_CONFIG, "rope_theta", "rope_base"),        # read out of **kwargs, forwarded
 ], ids=lambda v: v.target if isinstance(v, LibraryCall) else None)
 def test_a_renamed_keyword_in_a_copy_of_the_registry_fails_with_the_message(call, old, new):
     assert drift_problems([renamed(call, old, new)]) == [

@@ -1,9 +1,10 @@
 """What the course passes to the libraries of its stack, one module per library.
 
     transformers_args   from_pretrained, generate, chat templates, the tokenizer, Trainer.train,
-                        checkpoint rotation
+                        checkpoint rotation, the tiny model's LlamaConfig and GenerationConfig
     bitsandbytes_args   the NF4 recipe (transformers' BitsAndBytesConfig) and the 4-bit layer flag
-    peft_args           LoraConfig and PeftModel.from_pretrained
+    peft_args           LoraConfig, PeftModel.from_pretrained / load_adapter, mixed-adapter
+                        generate
     trl_args            SFTConfig and SFTTrainer
     accelerate_args     what the trainer calls on accelerate's Accelerator
     call                `LibraryCall`: one registry entry (callable, the keywords the course passes)

@@ -26,6 +26,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from course_utils.model.stack import transformers_args
 from course_utils.model.tiny import corpus as tiny_corpus
 from course_utils.paths import TINY_MODEL_DIR
 
@@ -169,11 +170,11 @@ def _sample_answers(model, tokenizer) -> list[tuple[str, str]]:
     samples = []
     for q in tiny_corpus.demo_questions():
         prompt = tokenizer.apply_chat_template([{"role": "user", "content": q}],
-                                               add_generation_prompt=True, tokenize=False)
-        enc = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+                                               **transformers_args.chat_prompt_kwargs("text"))
+        enc = tokenizer(prompt, **transformers_args.encode_kwargs(tensors=True))
         with torch.no_grad():
-            out = model.generate(**enc, max_new_tokens=32)
-        answer = tokenizer.decode(out[0, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+            out = model.generate(**enc, **transformers_args.length_kwargs(32))
+        answer = tokenizer.decode(out[0, enc["input_ids"].shape[1]:], **transformers_args.decode_kwargs())
         samples.append((q, answer.strip()))
     return samples
 
@@ -205,10 +206,10 @@ def build(out_dir: Path = TINY_MODEL_DIR, *, n_docs: int = 60_000, steps: int = 
     vocab_size = -(-len(tokenizer) // 64) * 64
     eot = tokenizer.convert_tokens_to_ids("<|endoftext|>")
     im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
-    ids = tokenizer(docs, add_special_tokens=False)["input_ids"]
+    ids = tokenizer(docs, **transformers_args.encode_kwargs())["input_ids"]
 
-    config = LlamaConfig(**{**ARCH, "vocab_size": vocab_size}, bos_token_id=None,
-                         eos_token_id=im_end, pad_token_id=eot)
+    config = LlamaConfig(**transformers_args.llama_config_kwargs(
+        {**ARCH, "vocab_size": vocab_size}, bos_token_id=None, eos_token_id=im_end, pad_token_id=eot))
     model = LlamaForCausalLM(config)
     t_train = time.time()
     losses = _pretrain(model, _pack(ids[n_val:], seq_len, eot), steps=steps, batch_size=batch_size,
@@ -217,7 +218,7 @@ def build(out_dir: Path = TINY_MODEL_DIR, *, n_docs: int = 60_000, steps: int = 
     val_loss = _held_out_loss(model, _pack(ids[:n_val], seq_len, eot))
 
     model.generation_config = GenerationConfig(
-        eos_token_id=[im_end, eot], pad_token_id=eot, do_sample=False, max_new_tokens=48)
+        **transformers_args.generation_config_kwargs([im_end, eot], pad_token_id=eot, max_new_tokens=48))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)  # safetensors
