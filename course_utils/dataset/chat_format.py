@@ -82,7 +82,10 @@ def to_prompt_completion(row: dict) -> dict:
 def assistant_char_spans(messages: list[dict], tokenizer) -> tuple[str, list[tuple[int, int]]]:
     """Lesson 04. The rendered text and, per assistant reply, its (start, end) characters.
 
-    A span covers the reply's content and the end-of-turn token that follows it.
+    A span covers the reply's content and the end-of-turn token that follows it, and any
+    whitespace the template puts between the prompt and the reply (Mistral v0.3 renders
+    ``[/INST] `` + content|trim + ``</s>``): the model must learn to write that space too, and a
+    tokenizer usually joins it to the reply's first word (``▁The``).
     """
     text = render(messages, tokenizer)
     end_token = tokenizer.eos_token or ""
@@ -92,16 +95,28 @@ def assistant_char_spans(messages: list[dict], tokenizer) -> tuple[str, list[tup
             continue
         prefix = render(messages[:i], tokenizer, add_generation_prompt=True) if i else \
             render([], tokenizer, add_generation_prompt=True)
-        if not text.startswith(prefix) or not text.startswith(m["content"], len(prefix)):
+        start = len(prefix)
+        end = _reply_end(text, start, m["content"]) if text.startswith(prefix) else None
+        if end is None:
             raise ValueError(
                 f"message {i}: the chat template does not render the conversation as prompt + "
                 "reply, so the reply cannot be located; this template needs its own masking")
-        start = len(prefix)
-        end = start + len(m["content"])
         if end_token and text.startswith(end_token, end):
             end += len(end_token)
         spans.append((start, end))
     return text, spans
+
+
+def _reply_end(text: str, start: int, content: str) -> int | None:
+    """Where the reply ends when it starts at `start`, as given or as the template writes it
+    (after inserted whitespace, trimmed); None when it is not there."""
+    if text.startswith(content, start):
+        return start + len(content)
+    after_space = len(text) - len(text[start:].lstrip())
+    trimmed = content.strip()
+    if trimmed and text.startswith(trimmed, after_space):
+        return after_space + len(trimmed)
+    return None
 
 
 def tokenize_with_mask(row_or_messages, tokenizer, *, max_length: int | None = None) -> dict:

@@ -7,21 +7,19 @@ system role) and Llama 3.1 (rope scaling, header tokens). `build_mini_model(pres
 writes a folder `load_model(folder)` reads like the real one:
 
 - config: the preset's published config (`data/model_configs/`, plus `PUBLISHED_EXTRAS`, the
-  fields that dimensions-only file leaves out) with 2 layers and small widths; the same class,
-  the same grouped-query ratio (query heads per key/value head), biases, tying and rope settings;
+  fields that file leaves out) with 2 layers and small widths; the same class, the same
+  grouped-query ratio (query heads per key/value head), biases, tying and rope settings;
 - weights: random (seeded), saved as safetensors;
 - tokenizer: the tiny model's byte-level BPE with the preset's special tokens added;
 - chat template: the preset's own (Qwen2.5 and Llama 3.1 as TRL ships them to recognise those
-  models, so TRL treats the mini tokenizer exactly as the real one), or, for Mistral, an
-  [INST] template that refuses a system message.
-
-`training_template(preset)` is the same template with `{% generation %}` markers around each
-reply and its end token, rendering the same text: what TRL's `assistant_only_loss=True` needs
-and does not supply for Mistral or Llama 3.1 (TRL 1.16 patches only templates it knows).
+  models, Mistral v0.3's as published), so TRL and the course treat the mini tokenizer exactly
+  as the real one (`course_utils.model.templates` marks the last two for TRL's assistant-only
+  loss).
 
 What this leaves out: the real vocabularies and tokenizers (sentencepiece for Mistral, tiktoken-
 style BPE for Llama 3 / Qwen), pre-training (the weights are noise, answers are gibberish), tool
-calling in the templates, and sliding-window attention settings beyond what the config says.
+calls (the templates render them; nothing here exercises them), and sliding-window attention
+settings beyond what the config says.
 """
 
 from __future__ import annotations
@@ -38,15 +36,13 @@ MINI_LAYERS = 2
 MINI_KV_HEADS = 2
 MINI_HEAD_DIM = 16
 
-# Fields of the published config.json files that data/model_configs (dimensions only) leaves out
-# and a faithful copy needs. Source: each model's config.json on the Hub (see `_source` there).
+# Fields of the published config.json files that data/model_configs (dimensions only, for these
+# two) leaves out and a faithful copy needs. Source: each model's config.json on the Hub (see
+# `_source` there). Llama 3.1's file carries its own (rope scaling, bos/eos ids).
 PUBLISHED_EXTRAS = {
     "qwen2.5-7b": {"bos_token_id": 151643, "eos_token_id": 151645, "use_sliding_window": False},
     "mistral-7b": {"bos_token_id": 1, "eos_token_id": 2},
-    "llama-3.1-8b": {"bos_token_id": 128000, "eos_token_id": [128001, 128008, 128009],
-                     "rope_scaling": {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
-                                      "original_max_position_embeddings": 8192,
-                                      "rope_type": "llama3"}},
+    "llama-3.1-8b": {},
 }
 
 # Special tokens, and which of them is bos / eos / pad, as in each preset's tokenizer_config.json.
@@ -62,31 +58,58 @@ SPECIALS = {
                          generation_eos=["<|end_of_text|>", "<|eom_id|>", "<|eot_id|>"]),
 }
 
-# Mistral-7B-Instruct: "<s>[INST] user[/INST]reply</s>", roles strictly alternating, no system
-# role (the course folds a system message into the first user turn: `format_messages`). The
-# published v0.3 template puts a space before the reply (" " + content|trim), which lesson 04's
-# character-span mask (`assistant_char_spans`) cannot place; this one leaves it out.
-_MISTRAL = (
-    "{{- bos_token }}"
-    "{%- for message in messages %}"
-    "{%- if message['role'] == 'system' %}"
-    "{{- raise_exception('This template has no system role: fold the system message into the first user turn') }}"
-    "{%- endif %}"
-    "{%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
-    "{{- raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}"
-    "{%- endif %}"
-    "{%- if message['role'] == 'user' %}{{- '[INST] ' + message['content'] + '[/INST]' }}"
-    "{%- else %}@@REPLY@@{%- endif %}"
-    "{%- endfor %}"
-)
-_MISTRAL_REPLY = "{{- message['content'] + eos_token }}"
-_LLAMA_LINE = ("{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ "
-               "message['content'] | trim + '<|eot_id|>' }}")
-_LLAMA_TRAINING_LINE = (
-    "{%- if message['role'] == 'assistant' %}"
-    "{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}"
-    "{%- generation %}{{- message['content'] | trim + '<|eot_id|>' }}{%- endgeneration %}"
-    "{%- else %}" + _LLAMA_LINE + "{%- endif %}")
+# Mistral-7B-Instruct-v0.3's template, as in its tokenizer_config.json on the Hub: "<s>[INST]
+# user[/INST] reply</s>", no system role (a system message is kept only before the last user
+# turn, so the course folds it into the first user turn: `format_messages`), tool calls.
+MISTRAL_V03_TEMPLATE = (
+    '{%- if messages[0]["role"] == "system" %}\n    {%- set system_message = messages[0]["content"] %}\n'
+    '    {%- set loop_messages = messages[1:] %}\n{%- else %}\n    {%- set loop_messages = messages %}\n'
+    '{%- endif %}\n{%- if not tools is defined %}\n    {%- set tools = none %}\n{%- endif %}\n'
+    '{%- set user_messages = loop_messages | selectattr("role", "equalto", "user") | list %}\n\n'
+    '{#- This block checks for alternating user/assistant messages, skipping tool calling messages #}\n'
+    '{%- set ns = namespace() %}\n{%- set ns.index = 0 %}\n{%- for message in loop_messages %}\n'
+    '    {%- if not (message.role == "tool" or message.role == "tool_results" or (message.tool_calls is defined and message.tool_calls is not none)) %}\n'
+    '        {%- if (message["role"] == "user") != (ns.index % 2 == 0) %}\n'
+    '            {{- raise_exception("After the optional system message, conversation roles must alternate user/assistant/user/assistant/...") }}\n'
+    '        {%- endif %}\n        {%- set ns.index = ns.index + 1 %}\n    {%- endif %}\n{%- endfor %}\n\n'
+    '{{- bos_token }}\n{%- for message in loop_messages %}\n    {%- if message["role"] == "user" %}\n'
+    '        {%- if tools is not none and (message == user_messages[-1]) %}\n'
+    '            {{- "[AVAILABLE_TOOLS] [" }}\n            {%- for tool in tools %}\n'
+    '                {%- set tool = tool.function %}\n'
+    '                {{- \'{"type": "function", "function": {\' }}\n'
+    '                {%- for key, val in tool.items() if key != "return" %}\n'
+    '                    {%- if val is string %}\n'
+    '                        {{- \'"\' + key + \'": "\' + val + \'"\' }}\n'
+    '                    {%- else %}\n'
+    '                        {{- \'"\' + key + \'": \' + val|tojson }}\n'
+    '                    {%- endif %}\n                    {%- if not loop.last %}\n'
+    '                        {{- ", " }}\n                    {%- endif %}\n                {%- endfor %}\n'
+    '                {{- "}}" }}\n                {%- if not loop.last %}\n                    {{- ", " }}\n'
+    '                {%- else %}\n                    {{- "]" }}\n                {%- endif %}\n'
+    '            {%- endfor %}\n            {{- "[/AVAILABLE_TOOLS]" }}\n            {%- endif %}\n'
+    '        {%- if loop.last and system_message is defined %}\n'
+    '            {{- "[INST] " + system_message + "\\n\\n" + message["content"] + "[/INST]" }}\n'
+    '        {%- else %}\n            {{- "[INST] " + message["content"] + "[/INST]" }}\n'
+    '        {%- endif %}\n    {%- elif message.tool_calls is defined and message.tool_calls is not none %}\n'
+    '        {{- "[TOOL_CALLS] [" }}\n        {%- for tool_call in message.tool_calls %}\n'
+    '            {%- set out = tool_call.function|tojson %}\n            {{- out[:-1] }}\n'
+    '            {%- if not tool_call.id is defined or tool_call.id|length != 9 %}\n'
+    '                {{- raise_exception("Tool call IDs should be alphanumeric strings with length 9!") }}\n'
+    '            {%- endif %}\n            {{- \', "id": "\' + tool_call.id + \'"}\' }}\n'
+    '            {%- if not loop.last %}\n                {{- ", " }}\n            {%- else %}\n'
+    '                {{- "]" + eos_token }}\n            {%- endif %}\n        {%- endfor %}\n'
+    '    {%- elif message["role"] == "assistant" %}\n        {{- " " + message["content"]|trim + eos_token}}\n'
+    '    {%- elif message["role"] == "tool_results" or message["role"] == "tool" %}\n'
+    '        {%- if message.content is defined and message.content.content is defined %}\n'
+    '            {%- set content = message.content.content %}\n        {%- else %}\n'
+    '            {%- set content = message.content %}\n        {%- endif %}\n'
+    '        {{- \'[TOOL_RESULTS] {"content": \' + content|string + ", " }}\n'
+    '        {%- if not message.tool_call_id is defined or message.tool_call_id|length != 9 %}\n'
+    '            {{- raise_exception("Tool call IDs should be alphanumeric strings with length 9!") }}\n'
+    '        {%- endif %}\n        {{- \'"call_id": "\' + message.tool_call_id + \'"}[/TOOL_RESULTS]\' }}\n'
+    '    {%- else %}\n'
+    '        {{- raise_exception("Only user and assistant roles are supported, with the exception of an initial optional system message!") }}\n'
+    '    {%- endif %}\n{%- endfor %}\n')
 
 
 def config_file(preset: str) -> Path:
@@ -95,41 +118,30 @@ def config_file(preset: str) -> Path:
     return MODEL_CONFIGS_DIR / (PRESETS[preset].repo_id.replace("/", "__") + ".json")
 
 
+def published_config(preset: str) -> dict:
+    """Lesson 05. The preset's published config.json fields (data/model_configs/ + `PUBLISHED_EXTRAS`)."""
+    d = {k: v for k, v in json.loads(config_file(preset).read_text()).items() if not k.startswith("_")}
+    return {**d, **PUBLISHED_EXTRAS[preset]}
+
+
 def real_config(preset: str, **changes):
     """Lesson 05. The preset's full-size transformers config (its class, no weights); `changes`
     replace fields before the config is built (so derived fields such as layer types follow)."""
     from transformers import AutoConfig
 
-    d = {k: v for k, v in json.loads(config_file(preset).read_text()).items() if not k.startswith("_")}
-    d.update(PUBLISHED_EXTRAS[preset])
-    d.update(changes)
+    d = {**published_config(preset), **changes}
     return AutoConfig.for_model(d.pop("model_type"), **d)
 
 
 def chat_template(preset: str) -> str:
-    """Lesson 05. The preset's chat template (Qwen2.5 and Llama 3.1: TRL's copy of the real one)."""
+    """Lesson 05. The preset's chat template (Qwen2.5 and Llama 3.1: TRL's copy of the real one;
+    Mistral: v0.3's as published)."""
     _check(preset)
     if preset == "mistral-7b":
-        return _MISTRAL.replace("@@REPLY@@", _MISTRAL_REPLY)
+        return MISTRAL_V03_TEMPLATE
     from trl import chat_template_utils as ctu
 
     return ctu.qwen2_5_chat_template if preset == "qwen2.5-7b" else ctu.llama3_1_chat_template
-
-
-def training_template(preset: str) -> str:
-    """Lesson 05. `chat_template(preset)` with `{% generation %}` around each reply and its end
-    token: the same text, plus the marks TRL's assistant-only loss reads."""
-    _check(preset)
-    if preset == "mistral-7b":
-        return _MISTRAL.replace("@@REPLY@@", "{%- generation %}" + _MISTRAL_REPLY + "{%- endgeneration %}")
-    if preset == "qwen2.5-7b":
-        from trl import chat_template_utils as ctu
-
-        return ctu.qwen2_5_training_chat_template
-    template = chat_template(preset)
-    if _LLAMA_LINE not in template:
-        raise RuntimeError("TRL's Llama 3.1 template changed: update _LLAMA_LINE in course_utils/model/mini.py")
-    return template.replace(_LLAMA_LINE, _LLAMA_TRAINING_LINE)
 
 
 def mini_config(preset: str, vocab_size: int):
@@ -160,24 +172,21 @@ def mini_tokenizer(preset: str):
     return fast
 
 
-def build_mini_model(preset: str, folder, seed: int = 0, training: bool = False) -> Path:
+def build_mini_model(preset: str, folder, seed: int = 0) -> Path:
     """Lesson 05. Write a mini model of `preset`'s class to `folder` (config, safetensors
-    weights, tokenizer, chat template, generation config); returns the folder. training=True
-    saves `training_template(preset)` as its chat template instead of the preset's own."""
+    weights, tokenizer, chat template, generation config); returns the folder."""
     import torch
     from transformers import AutoModelForCausalLM, GenerationConfig
 
     folder = Path(folder)
     tokenizer = mini_tokenizer(preset)
-    if training:
-        tokenizer.chat_template = training_template(preset)
     vocab = 64 * -(-len(tokenizer) // 64)        # padded to a multiple of 64, as real vocabularies are
     cfg = mini_config(preset, vocab)
     ids = {k: tokenizer.convert_tokens_to_ids(SPECIALS[preset][k]) if SPECIALS[preset][k] else None
            for k in ("bos", "eos", "pad")}
     eos = [tokenizer.convert_tokens_to_ids(t) for t in SPECIALS[preset]["generation_eos"]]
     cfg.bos_token_id, cfg.pad_token_id = ids["bos"], ids["pad"]
-    cfg.eos_token_id = eos if isinstance(PUBLISHED_EXTRAS[preset]["eos_token_id"], list) else ids["eos"]
+    cfg.eos_token_id = eos if isinstance(published_config(preset)["eos_token_id"], list) else ids["eos"]
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(cfg, dtype=torch.float32)
     model.generation_config = GenerationConfig(bos_token_id=ids["bos"], eos_token_id=eos,
@@ -187,7 +196,7 @@ def build_mini_model(preset: str, folder, seed: int = 0, training: bool = False)
     tokenizer.save_pretrained(str(folder))
     (folder / "mini_model.json").write_text(json.dumps(
         {"preset": preset, "class": type(model).__name__, "from": str(config_file(preset).name),
-         "seed": seed, "template": "training" if training else "preset",
+         "seed": seed,
          "parameters": sum(p.numel() for p in model.parameters())}, indent=1) + "\n")
     return folder
 

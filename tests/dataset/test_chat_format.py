@@ -70,3 +70,25 @@ def test_prompt_completion_and_html_views(tok):
     assert "[[" in formatting.mask_text(enc, tok)
     with pytest.raises(ValueError, match="end with an assistant"):
         formatting.prompt_messages(r["messages"][:-1])
+
+
+# Mistral v0.3's way of writing a reply: a space after [/INST], the content trimmed, then </s>.
+SPACED = ("{{- bos_token }}{%- for m in messages %}{%- if m['role'] == 'user' %}"
+          "{{- '[INST] ' + m['content'] + '[/INST]' }}"
+          "{%- else %}{{- ' ' + m['content']|trim + eos_token }}{%- endif %}{%- endfor %}")
+
+
+def test_the_mask_finds_a_reply_after_the_space_the_template_inserts():
+    tok = formatting.load_chat_tokenizer()
+    tok.chat_template = SPACED
+    msgs = [{"role": "user", "content": "Is the printer on fire?"},
+            {"role": "assistant", "content": "No. \n"},
+            {"role": "user", "content": "Sure?"}, {"role": "assistant", "content": "Yes, sure."}]
+    text, spans = formatting.assistant_char_spans(msgs, tok)
+    # the inserted space belongs to the reply: the model must write it after [/INST]
+    assert [text[s:e] for s, e in spans] == [" No.<|im_end|>", " Yes, sure.<|im_end|>"]
+    enc = formatting.tokenize_with_mask(msgs, tok)
+    assert formatting.trained_text(enc, tok) == " No.<|im_end|> Yes, sure.<|im_end|>"
+    tok.chat_template = SPACED.replace("' ' + m['content']|trim", "' ' + m['content'][1:]")
+    with pytest.raises(ValueError, match="message 1: .* prompt \\+ reply"):
+        formatting.assistant_char_spans(msgs, tok)
