@@ -33,6 +33,8 @@ from course_utils.evaluate.stats import bootstrap_ci, paired_test, unpaired_diff
 from course_utils.evaluate.systems import Context, evaluate_systems, pooled, results_table
 from course_utils.model.load import base_identity, load_model
 from course_utils.model.profiles import choose_profile, run_sizes
+from course_utils.model.stack import peft_args
+from course_utils.model.base_check import check_adapter_base
 from course_utils.paths import run_dir
 from course_utils.tasks import TASKS
 
@@ -146,10 +148,11 @@ def load_adapter(adapter_dir, profile=None, adapter_name: str = "default"):
     """Lesson 06. (PeftModel, tokenizer): the profile's 4-bit base with the adapter on top, in
     eval mode. Base systems switch the adapter off on this same model."""
     profile = profile or choose_profile()
+    check_adapter_base(adapter_dir, profile.name)   # an adapter of another course base: refused by name
     base, tok = load_model(profile.name, "nf4", profile)   # calls quiet() before peft loads
     from peft import PeftModel  # heavy: see the note at the imports
 
-    model = PeftModel.from_pretrained(base, str(adapter_dir), adapter_name=adapter_name)
+    model = PeftModel.from_pretrained(base, str(adapter_dir), **peft_args.adapter_kwargs(adapter_name))
     model.eval()
     return model, tok
 

@@ -11,6 +11,7 @@ EXPORTS = {
     "weight_bytes_by_part": "load",
     "choose_profile": "profiles",
     "run_sizes": "profiles",
+    "check_adapter_base": "base_check",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, EXPORTS)

@@ -8,6 +8,7 @@ model on a CPU is the path a learner's 7B run takes on a GPU.
   al. 2023), compute dtype from the hardware profile (bf16 / fp16 / fp32).
 - `quantization="none"`: the weights in the compute dtype.
 - Weights load from safetensors only, and never with `trust_remote_code`.
+- Every keyword passed to transformers and bitsandbytes comes from `course_utils.model.stack`.
 
 What this leaves out: 8-bit loading, multi-GPU sharding (`device_map="auto"` across GPUs) and
 GPTQ/AWQ checkpoints; the course's runs fit one GPU.
@@ -24,6 +25,8 @@ from urllib.parse import urlparse
 
 from course_utils.model.presets import PRESETS
 from course_utils.model.profiles import Profile, choose_profile
+from course_utils.model.smol import ensure_cache
+from course_utils.model.stack import bitsandbytes_args, transformers_args
 from course_utils.paths import TINY_MODEL_DIR
 from course_utils.plan.tensor_bytes import quant_state_bytes, tensor_bytes
 from course_utils.noise import quiet
@@ -44,7 +47,7 @@ class HubUnavailableError(RuntimeError):
 class ModelSource:
     """Where `load_model` will read a model from."""
 
-    kind: str               # "tiny" | "preset" | "local" | "hub"
+    kind: str               # "tiny" | "smol" | "preset" | "local" | "hub"
     location: str           # a folder path or a Hub repo id
     preset_name: str | None
 
@@ -67,7 +70,8 @@ def _presets_list() -> str:
 
 
 def resolve(name_or_path: str | os.PathLike) -> ModelSource:
-    """Lesson 00. Decide what `name_or_path` names, without loading anything."""
+    """Lesson 00. Decide what `name_or_path` names, without loading anything (except for "smol",
+    whose safetensors cache is built from the package's GGUF the first time, ~30 s)."""
     if not isinstance(name_or_path, (str, os.PathLike)) or str(name_or_path).strip() == "":
         raise ModelNotFoundError(
             f"load_model(name_or_path={name_or_path!r}): give a preset ({_presets_list()}), "
@@ -80,6 +84,8 @@ def resolve(name_or_path: str | os.PathLike) -> ModelSource:
                 f"`git checkout -- data/tiny_model` or rebuild it with "
                 f"`python -m course_utils.model.tiny.build --out data/tiny_model`.")
         return ModelSource("tiny", str(TINY_MODEL_DIR), "tiny")
+    if text.lower() == "smol":   # SmolLM2-135M-Instruct: the safetensors cache of its GGUF
+        return ModelSource("smol", str(ensure_cache()), "smol")
     if text.lower() in PRESETS:
         return ModelSource("preset", PRESETS[text.lower()].repo_id, text.lower())
     path = Path(text).expanduser()
@@ -154,12 +160,7 @@ def bnb_config(profile: Profile):
     """
     from transformers import BitsAndBytesConfig
 
-    return BitsAndBytesConfig(
-        load_in_4bit=True,
-        bnb_4bit_quant_type="nf4",
-        bnb_4bit_use_double_quant=True,
-        bnb_4bit_compute_dtype=profile.torch_dtype(),
-    )
+    return BitsAndBytesConfig(**bitsandbytes_args.nf4_kwargs(profile.torch_dtype()))
 
 
 def apply_bnb_cpu_fix(model) -> int:
@@ -176,7 +177,7 @@ def apply_bnb_cpu_fix(model) -> int:
     n = 0
     for module in model.modules():
         if isinstance(module, bnb.nn.Linear4bit):
-            module.support_avx512bf16_for_cpu = False
+            setattr(module, bitsandbytes_args.CPU_LAYOUT_FLAG, False)
             n += 1
     return n
 
@@ -201,19 +202,15 @@ def load_model(name_or_path: str | os.PathLike = "tiny", quantization: str = "nf
 
     profile = profile or choose_profile()
     on_gpu = profile.hardware.device == "cuda"
-    kwargs = dict(
-        trust_remote_code=False,   # never run code shipped with a checkpoint
-        use_safetensors=True,      # never unpickle weights
-        device_map=device_map if device_map is not None else (
-            {"": int(os.environ.get("LOCAL_RANK", 0))} if on_gpu else "cpu"),
-    )
+    if device_map is None:
+        device_map = {"": int(os.environ.get("LOCAL_RANK", 0))} if on_gpu else "cpu"
     if quantization == "nf4":
-        kwargs["quantization_config"] = bnb_config(profile)
+        kwargs = transformers_args.model_kwargs(device_map, quantization_config=bnb_config(profile))
     else:
-        kwargs["dtype"] = profile.torch_dtype()
+        kwargs = transformers_args.model_kwargs(device_map, dtype=profile.torch_dtype())
     try:
         model = AutoModelForCausalLM.from_pretrained(source.location, **kwargs)
-        tokenizer = AutoTokenizer.from_pretrained(source.location, trust_remote_code=False)
+        tokenizer = AutoTokenizer.from_pretrained(source.location, **transformers_args.tokenizer_kwargs())
     except OSError as err:
         _explain_hub_error(source, err)
         raise
@@ -268,14 +265,14 @@ def chat(model, tokenizer, messages, max_new_tokens: int = 48, preset_name: str 
     import torch
 
     enc = tokenizer.apply_chat_template(format_messages(messages, preset_name),
-                                        add_generation_prompt=True, return_tensors="pt",
-                                        return_dict=True)
+                                        **transformers_args.chat_prompt_kwargs("tensors"))
     enc = {k: v.to(model.device) for k, v in enc.items()}
     model.eval()
     with torch.no_grad():
-        out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                             pad_token_id=tokenizer.pad_token_id)
-    return tokenizer.decode(out[0, enc["input_ids"].shape[1]:], skip_special_tokens=True).strip()
+        out = model.generate(**enc, **transformers_args.greedy_kwargs(max_new_tokens,
+                                                                      tokenizer.pad_token_id))
+    return tokenizer.decode(out[0, enc["input_ids"].shape[1]:],
+                            **transformers_args.decode_kwargs()).strip()
 
 
 def linear_layer_summary(model) -> dict[str, int]:

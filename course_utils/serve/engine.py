@@ -39,6 +39,7 @@ from transformers import LogitsProcessor, LogitsProcessorList, StoppingCriteria,
 from course_utils.model.load import format_messages, load_model
 from course_utils.model.templates import messages_preset
 from course_utils.model.stack import peft_args, transformers_args
+from course_utils.model.base_check import check_adapter_base
 from course_utils.serve.adapters import BASE, adapter_dir, check_adapter_name
 
 
@@ -148,6 +149,7 @@ class MultiAdapterModel:
         if name in self.adapter_paths or name == self.base_name:
             raise ValueError(f"adapter name {name!r} is already in use; pick another name")
         path = adapter_dir(path)
+        check_adapter_base(path, self.base_name, unknown_ok=True)   # tiny adapter on smol: refused by name
         with self._lock:
             try:
                 if not self.is_peft:
