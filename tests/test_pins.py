@@ -1,12 +1,20 @@
 """One set of pins: requirements.txt, requirements-lock.txt, environment.yml and the install
-cell of notebooks/00_setup.ipynb must agree, and torch is pinned to 2.13.0 where it is pinned."""
+cell of notebooks/00_setup.ipynb must agree, and torch is pinned to 2.13.0 where it is pinned.
 
+The install cell is for Colab and RunPod, whose runtime already runs Jupyter: it installs what
+the lessons and course_utils import while they run, and nothing else (no Jupyter server, no
+test tools), read from the code itself with `ast`."""
+
+import ast
+import importlib.metadata
 import json
 import re
+import sys
+import tomllib
 
 import pytest
 
-from course_utils.paths import NOTEBOOKS_DIR, REPO_ROOT
+from course_utils.paths import NOTEBOOKS_DIR, PACKAGE_DIR, REPO_ROOT
 from course_utils.sysinfo import normalise, pinned_versions
 
 PIN = re.compile(r"""["']?([A-Za-z0-9_.\-]+)==([A-Za-z0-9_.+\-]+)["']?""")
@@ -51,13 +59,117 @@ def test_setup_script_installs_the_same_torch():
     assert 'TORCH_PIN="torch==2.13.0"' in script
 
 
-def test_colab_install_cell_mirrors_requirements(direct):
-    nb = json.loads((NOTEBOOKS_DIR / "00_setup.ipynb").read_text())
-    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
-    install = [c for c in cells if "PINS" in c]
+def code_cells(path) -> list[str]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+@pytest.fixture(scope="module")
+def install_cell() -> str:
+    install = [c for c in code_cells(NOTEBOOKS_DIR / "00_setup.ipynb") if "PINS" in c]
     assert len(install) == 1, "00_setup.ipynb must have exactly one install cell with PINS"
-    cell = pins_in(install[0])
+    return install[0]
+
+
+@pytest.fixture(scope="module")
+def cell_pins(install_cell) -> dict[str, str]:
+    """The install cell's PINS (its torch fallback left out)."""
+    return pins_in(install_cell.split("PINS = [", 1)[1].split("]", 1)[0])
+
+
+def test_colab_install_cell_pins_what_requirements_pins(direct, install_cell, cell_pins):
     # torch appears only as the fallback for a machine with no torch at all (guarded in the cell)
-    assert cell.pop("torch", "2.13.0") == "2.13.0"
-    assert 'find_spec("torch") is None' in install[0], "a CUDA torch must be kept as it is"
-    assert cell == direct, f"install cell differs: {set(cell.items()) ^ set(direct.items())}"
+    assert pins_in(install_cell.split("PINS = [", 1)[0]) == {"torch": "2.13.0"}
+    assert 'find_spec("torch") is None' in install_cell, "a CUDA torch must be kept as it is"
+    wrong = {n: (v, direct.get(n)) for n, v in cell_pins.items() if direct.get(n) != v}
+    assert not wrong, f"install cell vs requirements.txt (name: (cell, requirements)): {wrong}"
+
+
+def test_colab_install_cell_keeps_the_runtime_torch_and_turns_widgets_on(install_cell):
+    assert "torch=={importlib.metadata.version('torch')}" in install_cell
+    assert '["-c", keep]' in install_cell, "pip must install the pins under the torch constraint"
+    assert "enable_custom_widget_manager()" in install_cell
+    assert 'find_spec("google.colab")' in install_cell, "the widget manager is Colab's only"
+
+
+def test_colab_install_cell_clones_the_repository_of_pyproject(install_cell):
+    repo = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+    assert re.findall(r'REPO_URL = "([^"]+)"', install_cell) == [repo]
+    assert "REPO_URL, repo]" in install_cell, "the clone must use REPO_URL"
+
+
+# --- what the lessons import at run time -------------------------------------------------------
+
+# Distributions needed at run time that nothing imports by name, and why.
+NEEDED_WITHOUT_IMPORT = {"accelerate": "transformers' Trainer refuses to start without it"}
+# Imported, but the runtime's own: never installed by the cell.
+THE_RUNTIMES_OWN = {"torch": "the image's CUDA build", "google": "Colab's own package (google.colab)"}
+# Developer tools, not lessons: `make course`, `make strip`, docs/api.md, the HTML site.
+NOT_RUN_BY_LESSONS = ("tools",)
+
+
+def top_level_imports(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def run_time_imports() -> dict[str, set[str]]:
+    """Third-party top-level module -> the files importing it: every lesson notebook's code
+    cells and every module of course_utils except the developer tools."""
+    where: dict[str, set[str]] = {}
+    sources = [(p.name, c) for p in sorted(NOTEBOOKS_DIR.glob("*.ipynb")) for c in code_cells(p)]
+    sources += [(str(p.relative_to(REPO_ROOT)), p.read_text(encoding="utf-8"))
+                for p in sorted(PACKAGE_DIR.rglob("*.py"))
+                if p.relative_to(PACKAGE_DIR).parts[0] not in NOT_RUN_BY_LESSONS]
+    for name, source in sources:
+        source = "\n".join(l for l in source.splitlines() if not l.lstrip().startswith(("%", "!")))
+        for module in top_level_imports(ast.parse(source)):
+            if module not in sys.stdlib_module_names and module != "course_utils":
+                where.setdefault(module, set()).add(name)
+    return where
+
+
+def dependency_closure(dists) -> set[str]:
+    """`dists` and everything they require (installed metadata, extras left out)."""
+    seen, todo = set(), [normalise(d) for d in dists]
+    while todo:
+        dist = todo.pop()
+        if dist in seen:
+            continue
+        seen.add(dist)
+        try:
+            requires = importlib.metadata.requires(dist) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        todo += [normalise(re.split(r"[<>=!~;\[ (]", r, maxsplit=1)[0])
+                 for r in requires if "extra ==" not in r]
+    return seen
+
+
+def test_the_install_cell_installs_what_the_lessons_import_and_nothing_else(cell_pins):
+    owners = importlib.metadata.packages_distributions()
+    imports = run_time_imports()
+    assert {"transformers", "peft", "matplotlib", "ipywidgets", "yaml"} <= set(imports), imports
+    needed, unknown = {}, []
+    for module, files in sorted(imports.items()):
+        if module in THE_RUNTIMES_OWN:
+            continue
+        if module not in owners:
+            unknown.append(f"{module} (imported by {sorted(files)[:3]}) is not installed here")
+            continue
+        for dist in owners[module]:
+            needed[normalise(dist)] = module
+    assert not unknown, unknown
+    covered = dependency_closure(cell_pins)
+    missing = {d: f"import {m}" for d, m in needed.items() if d not in covered}
+    assert not missing, f"the install cell does not install what these imports need: {missing}"
+    extra = set(cell_pins) - set(needed) - set(NEEDED_WITHOUT_IMPORT)
+    assert not extra, (f"the install cell installs {sorted(extra)}, which no lesson and no module "
+                       "of course_utils imports at run time (Jupyter and test tools stay out of it)")
+    for dev_tool in ("jupyterlab", "ipykernel", "nbmake", "pytest"):
+        assert dev_tool not in cell_pins

@@ -7,6 +7,7 @@
     preemption    SIGTERM/SIGINT -> checkpoint -> clean stop; the resume dtype trap
     safe_delete   the one rule for deleting what the course wrote (`--overwrite`)
     summary       what a run measured about itself
+    export        keeping the adapter: an atomic copy to Google Drive, an upload to the Hub
     cli           `python -m course_utils.train`
 
 What this leaves out: evaluating the adapter (lesson 06, course_utils.evaluate) and serving it
@@ -26,6 +27,7 @@ EXPORTS = {
     "attach_lora": "run",
     "train": "run",
     "adapter_difference": "summary",
+    "keep_adapter": "export",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, EXPORTS)
