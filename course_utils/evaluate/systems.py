@@ -30,6 +30,7 @@ from course_utils.dataset.load import load_split
 from course_utils.evaluate.metrics import macro_f1, parse_moderation_label, score_rows
 from course_utils.evaluate.retrieval import ExampleRetriever, FactRetriever, with_examples, with_facts, zero_shot
 from course_utils.evaluate.stats import bootstrap_ci
+from course_utils.model.stack import transformers_args
 from course_utils.tasks import TASKS
 
 # Longest reference answer in train.jsonl, in tiny-tokenizer tokens, plus headroom: triage 86,
@@ -58,9 +59,9 @@ def generate(model, tokenizer, prompts: Sequence[list[dict]], *, batch_size: int
         raise TypeError("prompts: expected a list of conversations (each a list of messages); "
                         "for one conversation pass [messages]")
     tokenizer.padding_side = "left"  # decoder-only: new tokens follow the last real token
-    texts = [tokenizer.apply_chat_template(list(p), add_generation_prompt=True, tokenize=False)
+    texts = [tokenizer.apply_chat_template(list(p), **transformers_args.chat_prompt_kwargs("text"))
              for p in prompts]
-    lengths = [len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
+    lengths = [len(tokenizer(t, **transformers_args.encode_kwargs())["input_ids"]) for t in texts]
     limit = getattr(model.config, "max_position_embeddings", None)
     if limit and max(lengths, default=0) + max_new_tokens > limit:
         i = int(np.argmax(lengths))
@@ -74,14 +75,14 @@ def generate(model, tokenizer, prompts: Sequence[list[dict]], *, batch_size: int
     model.eval()  # dropout off: replies must not depend on a random mask
     batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
     for batch in tqdm(batches, desc=desc, disable=not progress, leave=False):
-        enc = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True,
-                        add_special_tokens=False).to(model.device)
+        enc = tokenizer([texts[i] for i in batch],
+                        **transformers_args.encode_kwargs(padded_batch=True)).to(model.device)
         with torch.no_grad():
-            out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                                 eos_token_id=eos, pad_token_id=tokenizer.pad_token_id)
+            out = model.generate(**enc, **transformers_args.greedy_kwargs(
+                max_new_tokens, tokenizer.pad_token_id, eos_token_id=eos))
         new = out[:, enc["input_ids"].shape[1]:]
         for i, seq in zip(batch, new):
-            replies[i] = tokenizer.decode(seq, skip_special_tokens=True).strip()
+            replies[i] = tokenizer.decode(seq, **transformers_args.decode_kwargs()).strip()
     return replies
 
 
@@ -175,8 +176,8 @@ def _fit(system: System, row: dict, context: Context, tokenizer, model, max_new_
             msgs = system.prompt(row, context)
             if limit is None or k == 0:
                 return msgs
-            n = len(tokenizer.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True,
-                                                  return_dict=True)["input_ids"])
+            n = len(tokenizer.apply_chat_template(
+                msgs, **transformers_args.chat_prompt_kwargs("ids"))["input_ids"])
             if n + max_new_tokens <= limit:
                 return msgs
         return msgs

@@ -8,7 +8,8 @@ estimate, wall time, eval loss before and after). Its steps, in order: check the
 build the settings (`_plan`), decide whether to resume before anything loads (`plan_resume`),
 prepare the folder (`_prepare_folder`: `--overwrite` clears only what a run wrote), load the base
 and attach the adapters, verify the checkpoint to resume from against them (`_verified_resume`),
-train (`_fit`), and measure and write the summary (`_summarise`, `_write_results`).
+build the trainer on rows formatted for the preset's template (`_trainer`, `_dataset`; the
+template marks the replies for TRL: `course_utils.model.templates`), train (`_fit`), and measure and write the summary (`_summarise`, `_write_results`).
 
 The settings are built in `course_utils.training.config`; checkpoints are checked and resumed in
 `course_utils.training.checkpoints`, written by `course_utils.training.trainer`; preemption and
@@ -35,8 +36,10 @@ from peft import LoraConfig, PeftModel, get_peft_model, get_peft_model_state_dic
 from peft.tuners.lora import LoraLayer
 from transformers import set_seed
 
-from course_utils.model.load import QUANTIZATIONS, load_model
+from course_utils.model.load import QUANTIZATIONS, format_messages, load_model
 from course_utils.model.profiles import Profile, RunSizes, run_sizes
+from course_utils.model.stack import transformers_args, trl_args
+from course_utils.model.templates import training_chat_template
 from course_utils.noise import quiet
 from course_utils.training.checkpoints import (NothingToResume, last_complete_checkpoint, plan_resume,
                                                record_run, verified_checkpoint)
@@ -196,19 +199,29 @@ def _verified_resume(run: _Run, peft_model, resume) -> Path | None:
 
 
 def _trainer(run: _Run, peft_model, tokenizer, train_rows, eval_rows, interrupt_at_step):
-    """The course's trainer on these rows, with the preemption callback and the step timer."""
+    """The course's trainer on these rows, with the preemption callback and the step timer.
+
+    TRL tokenizes both datasets while the trainer is built, with a template that marks the
+    replies (`training_chat_template`: a marked copy for Llama 3.1 and Mistral v0.3, which TRL
+    does not patch); the tokenizer gets its own template back right after, so every checkpoint
+    and the adapter folder save the original.
+    """
     preempt, timer = PreemptionCallback(interrupt_at_step=interrupt_at_step), StepTimer()
-    trainer = CourseSFTTrainer(model=peft_model, args=run.args, processing_class=tokenizer,
-                               train_dataset=_dataset(train_rows), eval_dataset=_dataset(eval_rows),
-                               callbacks=[timer, preempt])
+    preset = run.profile.preset.name
+    with training_chat_template(tokenizer):
+        trainer = CourseSFTTrainer(**trl_args.trainer_kwargs(
+            peft_model, run.args, tokenizer, _dataset(train_rows, preset),
+            _dataset(eval_rows, preset), [timer, preempt]))
     for p in peft_model.parameters():  # TRL made them bf16; set the profile's dtype
         if p.requires_grad:
             p.data = p.data.to(getattr(torch, run.adapter_dtype))
     return trainer, preempt, timer
 
 
-def _dataset(rows) -> Dataset:
-    return Dataset.from_list([{"messages": row["messages"]} for row in rows])
+def _dataset(rows, preset: str) -> Dataset:
+    """The rows' messages as the preset's template takes them (`format_messages`: Mistral has no
+    system role, so its system message is folded into the first user turn)."""
+    return Dataset.from_list([{"messages": format_messages(row["messages"], preset)} for row in rows])
 
 
 def _fit(trainer, preempt, resume_from, device: str):
@@ -216,7 +229,7 @@ def _fit(trainer, preempt, resume_from, device: str):
     memory = PeakMemory(device).start()
     t0 = time.perf_counter()
     try:
-        trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+        trainer.train(**transformers_args.train_kwargs(resume_from))
     finally:
         preempt.uninstall()
     state = trainer.state

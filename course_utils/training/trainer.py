@@ -27,6 +27,7 @@ from pathlib import Path
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 from trl import SFTTrainer
 
+from course_utils.model.stack import transformers_args
 from course_utils.training.checkpoints import STAGING_DIR, publish
 from course_utils.training.preemption import restore_trainable_dtypes, trainable_dtypes
 
@@ -61,6 +62,6 @@ class CourseSFTTrainer(SFTTrainer):
         self.accelerator.wait_for_everyone()     # every rank has written its rng_state_<rank>.pth
         if self.args.should_save:
             publish(staging / name, root / name)
-            rotate_checkpoints(output_dir=str(root), save_total_limit=self.args.save_total_limit,
-                               best_model_checkpoint=self.state.best_model_checkpoint, use_mtime=True)
+            rotate_checkpoints(**transformers_args.rotate_kwargs(
+                root, self.args.save_total_limit, self.state.best_model_checkpoint))
         self.accelerator.wait_for_everyone()     # no rank goes on before the checkpoint is in place

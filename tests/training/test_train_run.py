@@ -144,3 +144,13 @@ def test_overwrite_refuses_a_folder_no_run_made(tmp_path):
     with pytest.raises(DeletionRefused, match="run_config.json"):
         T.train("tiny", tmp_path, overwrite=True)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_the_dataset_folds_the_system_message_for_a_template_without_one():
+    """Mistral v0.3's template drops the system message of a (system, user, assistant) row."""
+    rows = task_rows("train", 2)
+    system = rows[0]["messages"][0]["content"]
+    mistral = T._dataset(rows, "mistral-7b")[0]["messages"]
+    assert [m["role"] for m in mistral] == ["user", "assistant"]
+    assert mistral[0]["content"].startswith(system + "\n\n")
+    assert T._dataset(rows, "tiny")[0]["messages"] == rows[0]["messages"]
