@@ -12,19 +12,15 @@ import pytest
 
 from course_utils import estimate_training_memory, lora_param_count
 from course_utils.model.mini import MINI_PRESETS, config_file, real_config
-from course_utils.model.profiles import MIN_VRAM_GB_FOR_7B, choose_profile, run_sizes
+from course_utils.model.profiles import MIN_VRAM_GB_FOR_7B
 from course_utils.paths import REPO_ROOT
 from course_utils.plan.memory.inputs import DEFAULT_HEADROOM, GB
-from course_utils.tools.gpu_check import COURSE_GPUS
-from course_utils.training.config import TARGETS, adapter_dtype_for, lora_config
-from course_utils.training.summary import memory_estimate
+from course_utils.tools.gpu_fit import GPUS, gpu_fit_rows, gpu_fit_table
+from course_utils.training.config import TARGETS, lora_config
 
 pytestmark = pytest.mark.slow
 
 LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-# The course's cards, as the GPU check fakes them (GB as sold; torch reports a little more).
-GPUS = {"T4 15 GB": COURSE_GPUS["t4"], "A100 40 GB": COURSE_GPUS["a100-40"],
-        "A100 80 GB": COURSE_GPUS["a100-80"], "H100 80 GB": COURSE_GPUS["h100"]}
 TABLE_FILE = REPO_ROOT / "build" / "skeletons.md"
 
 
@@ -60,36 +56,9 @@ def test_trainable_parameters_equal_lesson_02s_count(skeleton, targets):
     assert trainable == lora_param_count(str(config_file(preset)), 16, TARGETS[targets])
 
 
-def memory_rows() -> list[dict]:
-    """Every preset x GPU: the profile's run sizes and dtypes, lesson 02's estimate (the one
-    `train` prints), and whether it fits the card with the profile's 10% headroom."""
-    rows = []
-    for preset in MINI_PRESETS:
-        for gpu, hw in GPUS.items():
-            profile = choose_profile(hw, env={"COURSE_PROFILE": preset})
-            sizes = run_sizes(profile)
-            est, _ = memory_estimate(str(config_file(preset)), method="qlora", seq_len=sizes.max_seq_len,
-                                     batch_size=sizes.batch_size, r=16, targets=TARGETS["all-linear"],
-                                     compute_dtype=profile.compute_dtype,
-                                     adapter_dtype=adapter_dtype_for(profile), device="cuda")
-            usable = hw.vram_gb * (1 - DEFAULT_HEADROOM)
-            rows.append(dict(preset=preset, gpu=gpu, dtype=profile.compute_dtype, est_gb=est / GB,
-                             fits=est / GB <= usable, margin_gb=hw.vram_gb - est / GB,
-                             batch=f"{sizes.batch_size}x{sizes.max_seq_len}"))
-    return rows
-
-
-def markdown(rows: list[dict]) -> str:
-    head = ["| preset | GPU | compute | batch x tokens | estimate GB | fits (10% kept free) | margin GB |",
-            "|---|---|---|---|---:|---|---:|"]
-    return "\n".join(head + [
-        f"| {r['preset']} | {r['gpu']} | {r['dtype']} | {r['batch']} | {r['est_gb']:.1f} | "
-        f"{'yes' if r['fits'] else 'NO'} | {r['margin_gb']:.1f} |" for r in rows]) + "\n"
-
-
 def test_the_profiles_runs_fit_every_course_gpu_with_its_headroom():
-    rows = memory_rows()
-    table = markdown(rows)
+    rows = gpu_fit_rows()
+    table = gpu_fit_table(rows)
     TABLE_FILE.parent.mkdir(exist_ok=True)
     TABLE_FILE.write_text("QLoRA r=16 all-linear, the profile's run sizes, lesson 02's estimate "
                           "(tensors + 1 GB CUDA overhead)\n\n" + table)
