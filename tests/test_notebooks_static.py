@@ -88,3 +88,12 @@ def test_every_name_a_lesson_imports_is_public(path):
         names += [n.strip().split(" as ")[0] for n in found.replace("\n", ",").split(",") if n.strip()]
     missing = [n for n in names if n not in course_utils.__all__]
     assert names and not missing, f"{path.name} imports {missing}, which are not in course_utils.__all__"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_cells_have_ids_where_the_format_requires_them(path):
+    """nbformat 4.5 requires a cell id (missing ones become an error in future nbformat)."""
+    nb = _nb(path)
+    if (nb["nbformat"], nb["nbformat_minor"]) >= (4, 5):
+        missing = [i for i, c in enumerate(nb["cells"]) if not c.get("id")]
+        assert not missing, f"{path.name}: cells {missing} have no id; add one (nbformat.validator.normalize)"
