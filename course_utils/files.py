@@ -195,3 +195,19 @@ def parse_json(text: str, path, line: int | None = None):
         at_line, col = _position(text, e)
         where = at_line if line is None else line
         raise DataFileError(path, where, e.field, f"column {col}: {e.detail}") from None
+
+
+def read_yaml(path, *, missing: str = "no such file."):
+    """Lessons 01-04. The YAML document at `path` (PyYAML's safe loader, read through `read_text`),
+    a `DataFileError` naming the line for a file that is missing or not valid YAML."""
+    import yaml  # PyYAML, pinned in requirements.txt; imported on use to keep this module light
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(path, None, None, missing)
+    try:
+        return yaml.safe_load(read_text(path))
+    except yaml.YAMLError as e:
+        line = getattr(getattr(e, "problem_mark", None), "line", None)
+        raise DataFileError(path, None if line is None else line + 1, None,
+                            f"not valid YAML: {e}") from None

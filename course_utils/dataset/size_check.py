@@ -20,9 +20,7 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-import yaml  # PyYAML: light, pinned in requirements.txt
-
-from course_utils.files import read_text
+from course_utils.files import read_yaml
 from course_utils.dataset.rows import Row
 from course_utils.errors import DataFileError
 from course_utils.paths import data_path
@@ -40,14 +38,7 @@ def size_guideline(path=None) -> dict:
     Read from the ``min_clean_examples`` entry of `data/decide_rules.yaml` (or `path`).
     """
     path = Path(path) if path is not None else data_path("decide_rules.yaml")
-    if not path.is_file():
-        raise DataFileError(path, None, None, "no such file; it ships with the course in data/.")
-    try:
-        data = yaml.safe_load(read_text(path))
-    except yaml.YAMLError as e:
-        line = getattr(getattr(e, "problem_mark", None), "line", None)
-        raise DataFileError(path, None if line is None else line + 1, None,
-                            f"not valid YAML: {e}") from None
+    data = read_yaml(path, missing="no such file; it ships with the course in data/.")
     entry = data.get(GUIDELINE_KEY) if isinstance(data, dict) else None
     if not isinstance(entry, dict):
         raise DataFileError(path, None, GUIDELINE_KEY, "missing or not a mapping with low and high.")

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Sequence
 
 from course_utils.errors import DataFileError
-from course_utils.files import read_text
+from course_utils.files import read_yaml
 from course_utils.paths import data_path
 from course_utils.plan.costs.amounts import CostInputError, low_high
 from course_utils.plan.costs.assumptions import assumption
@@ -89,17 +89,8 @@ class Recommendation:
 
 def load_rules(path: str | Path | None = None) -> dict:
     """Lesson 01. Read and check `data/decide_rules.yaml`; errors name the file and the key."""
-    import yaml  # PyYAML, pinned in requirements.txt
-
     path = Path(path) if path is not None else data_path("decide_rules.yaml")
-    if not path.is_file():
-        raise DataFileError(path, None, None, "no such file.")
-    try:
-        data = yaml.safe_load(read_text(path))
-    except yaml.YAMLError as e:
-        line = getattr(getattr(e, "problem_mark", None), "line", None)
-        raise DataFileError(path, None if line is None else line + 1, None,
-                            f"not valid YAML: {e}") from None
+    data = read_yaml(path)
 
     def need(keys: str, kind=(int, float)):
         node = data
@@ -323,12 +314,8 @@ def method_comparison(path: str | Path | None = None, gpu: str = "RTX 4090") -> 
     """Lesson 01. The four methods side by side: the seeds' claims from
     `data/decide_methods.yaml`, each tagged with its article, plus the published single-GPU
     training throughput on `gpu` from `data/throughput.csv` where there is one."""
-    import yaml
-
     path = Path(path) if path is not None else data_path("decide_methods.yaml")
-    if not path.is_file():
-        raise DataFileError(path, None, None, "no such file.")
-    data = yaml.safe_load(read_text(path))
+    data = read_yaml(path)
     sources = data.get("sources", {})
     rows = []
     for i, m in enumerate(data.get("methods", [])):
@@ -362,7 +349,5 @@ def method_comparison(path: str | Path | None = None, gpu: str = "RTX 4090") -> 
 
 def method_sources(path: str | Path | None = None) -> dict[str, str]:
     """Lesson 01. The article each tag of `method_comparison` stands for."""
-    import yaml
-
     path = Path(path) if path is not None else data_path("decide_methods.yaml")
-    return dict(yaml.safe_load(read_text(path)).get("sources", {}))
+    return dict(read_yaml(path).get("sources", {}))

@@ -52,6 +52,22 @@ def example_size(value: int | None, name: str) -> int:
     return int(assumption(name)) if value is None else value
 
 
+def job_inputs(num_examples: int | None, avg_tokens: int | None, epochs: int, style: dict):
+    """The three inputs that size a training job (examples, tokens per example, epochs), as the
+    lesson 03 calculators show them; None takes the seeds' worked example's figure."""
+    import ipywidgets as widgets
+
+    examples = widgets.BoundedIntText(
+        value=example_size(num_examples, "example_num_examples"), min=1,
+        max=100_000_000, step=1000, description="examples", style=style)
+    tokens = widgets.BoundedIntText(
+        value=example_size(avg_tokens, "example_avg_tokens"), min=1, max=131_072,
+        step=64, description="tokens/example", style=style)
+    epochs_box = widgets.BoundedIntText(value=epochs, min=1, max=20, description="epochs",
+                                        style=style)
+    return examples, tokens, epochs_box
+
+
 def stale_html(rows: Sequence[PriceRow], today: _dt.date | None) -> str:
     """The prices' age warning as HTML ('' when every row is fresh)."""
     msg = price_age_warning(rows, today=today)

@@ -24,7 +24,7 @@ from course_utils.plan.costs.offers import Quote, compare_offers
 from course_utils.plan.costs.throughput import Throughput, load_throughput, throughput_for
 from course_utils.plan.costs.training import dataset_tokens, gpu_training_cost, training_hours
 from course_utils.plan.prices import PriceRow, gpu_rental_options, load_prices
-from course_utils.widgets.calculator import (Calculator, example_size, new_figure, offer_key,
+from course_utils.widgets.calculator import (Calculator, job_inputs, new_figure, offer_key,
                                              stale_html)
 from course_utils.widgets.cost_plots import plot_quotes
 from course_utils.widgets.spot import SpotOption
@@ -61,14 +61,8 @@ class GpuRentalCalculator(Calculator):
         self.method = widgets.Dropdown(options=[("QLoRA", "qlora"), ("LoRA", "lora"),
                                                 ("full", "full")], value=method,
                                        description="method", style=style)
-        self.num_examples = widgets.BoundedIntText(
-            value=example_size(num_examples, "example_num_examples"), min=1,
-            max=100_000_000, step=1000, description="examples", style=style)
-        self.avg_tokens = widgets.BoundedIntText(
-            value=example_size(avg_tokens, "example_avg_tokens"), min=1, max=131_072,
-            step=64, description="tokens/example", style=style)
-        self.epochs = widgets.BoundedIntText(value=epochs, min=1, max=20, description="epochs",
-                                             style=style)
+        self.num_examples, self.avg_tokens, self.epochs = job_inputs(num_examples, avg_tokens,
+                                                                     epochs, style)
         self.tokens_per_second = widgets.BoundedIntText(value=1000, min=1, max=1_000_000,
                                                         step=100, description="tokens/s/GPU",
                                                         style=style)

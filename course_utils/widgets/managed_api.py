@@ -19,7 +19,7 @@ import ipywidgets as widgets
 from course_utils.plan.costs.amounts import low_high, money, rate_of
 from course_utils.plan.costs.training import dataset_tokens, managed_training_cost
 from course_utils.plan.prices import PriceRow, load_prices
-from course_utils.widgets.calculator import (Calculator, example_size, mpl_text, new_figure,
+from course_utils.widgets.calculator import (Calculator, job_inputs, mpl_text, new_figure,
                                              stale_html)
 
 
@@ -36,14 +36,8 @@ class ManagedApiCalculator(Calculator):
         self._offers = [r for r in self._prices if r.kind == "managed_training"]
         self._today = today
         style = {"description_width": "110px"}
-        self.num_examples = widgets.BoundedIntText(
-            value=example_size(num_examples, "example_num_examples"), min=1,
-            max=100_000_000, step=1000, description="examples", style=style)
-        self.avg_tokens = widgets.BoundedIntText(
-            value=example_size(avg_tokens, "example_avg_tokens"), min=1, max=131_072,
-            step=64, description="tokens/example", style=style)
-        self.epochs = widgets.BoundedIntText(value=epochs, min=1, max=20, description="epochs",
-                                             style=style)
+        self.num_examples, self.avg_tokens, self.epochs = job_inputs(num_examples, avg_tokens,
+                                                                     epochs, style)
         self.include_closed = widgets.Checkbox(value=True, description="show offers closed to "
                                                "new users", indent=False)
         self.result = widgets.HTML()
