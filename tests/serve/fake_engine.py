@@ -1,6 +1,6 @@
 """A stand-in for `MultiAdapterModel` with no model: the server's HTTP, queue, streaming and
 shutdown behaviour tested in a second, with decode steps of a chosen length. A plain module, not
-a test file (shared by test_http_fast.py, test_batcher.py and test_requests_fuzz.py).
+a test file (shared by the HTTP, wire, batcher and fuzz tests).
 
 Its "model" answers a prompt with the letters of the prompt's text, one per decode step, then
 writes its end-of-sequence token: text from a chat `[{"content": "abc"}]` is "abc". A prompt that
@@ -14,8 +14,13 @@ import time
 
 from course_utils.serve.adapters import BASE
 from course_utils.serve.engine import AdapterNotFoundError, Completion, ContextLengthError
+from course_utils.serve.wire import Limits
 
 EOS = 0
+# What the keyed FakeEngine server of the HTTP tests uses (the `fake` fixture, tests/serve/conftest.py).
+KEY = "course-test-key-0123"
+MSG = [{"role": "user", "content": "hello"}]
+QUICK = Limits(idle_timeout_s=2, header_timeout_s=1, body_timeout_s=1, write_timeout_s=5)
 
 
 class FakeTokenizer:

@@ -22,22 +22,10 @@ from course_utils.dataset.load import load_split
 from course_utils.serve import http as server
 from course_utils.serve.client import openai_client, stream_chat
 from course_utils.serve.http import ServerSettings
-from course_utils.serve.wire import Limits
 
 from bad_requests import CASES, assert_error_body, assert_openai_error, send_raw, with_key
-from fake_engine import FakeEngine
+from fake_engine import KEY, MSG, FakeEngine
 
-KEY = "course-test-key-0123"
-MSG = [{"role": "user", "content": "hello"}]
-QUICK = Limits(idle_timeout_s=2, header_timeout_s=1, body_timeout_s=1, write_timeout_s=5)
-
-
-@pytest.fixture(scope="module")
-def fake():
-    """A keyed server on FakeEngine with short read deadlines."""
-    handle = server.start_server(FakeEngine(step_s=0.002), api_key=KEY, limits=QUICK)
-    yield handle
-    handle.stop()
 
 
 def chat(handle, key=KEY, timeout=30):
