@@ -173,3 +173,14 @@ def test_the_install_cell_installs_what_the_lessons_import_and_nothing_else(cell
                        "of course_utils imports at run time (Jupyter and test tools stay out of it)")
     for dev_tool in ("jupyterlab", "ipykernel", "nbmake", "pytest"):
         assert dev_tool not in cell_pins
+
+
+def test_the_lessons_bootstrap_installs_what_the_00_cell_installs(direct, cell_pins):
+    """requirements-runtime.txt (what the lessons' bootstrap installs through
+    scripts/install_runtime.py) equals the 00 install cell's PINS: no Jupyter server, no test tools."""
+    runtime = pins_in((REPO_ROOT / "requirements-runtime.txt").read_text())
+    assert runtime == cell_pins
+    assert not {"jupyterlab", "ipykernel", "nbmake", "pytest", "hypothesis"} & set(runtime)
+    script = (REPO_ROOT / "scripts" / "install_runtime.py").read_text()
+    assert "requirements-runtime.txt" in script and '"-c", keep' in script
+    assert 'TORCH_PIN = "torch==2.13.0"' in script
