@@ -1,6 +1,7 @@
 # The course's entry points. Each target creates .venv/ first when it is missing.
 #   make course   run every notebook in order on this machine's profile; executed copies + HTML in build/
-#   make test       every test + every notebook under nbmake (what CI runs)
+#   make test       every test + every notebook under nbmake on the tiny profile, and the real-model
+#                   (smol) test (what CI runs)
 #   make test-fast  the fast tier while you work: no test marked slow, no notebook (under 2 minutes)
 #   make test-browser  only the browser tests of the calculators (installs Chromium if missing)
 #   make site       the course as static HTML in build/site/ (from build/executed/ when present)
@@ -16,10 +17,10 @@ course: setup
 	@$(PY) -m course_utils.tools.course_runner $(if $(ONLY),--only $(ONLY),)
 
 test: setup
-	@$(PY) -m pytest tests --nbmake --nbmake-kernel=python3 --nbmake-timeout=900 notebooks $(PYTEST_ARGS)
+	@COURSE_PROFILE=tiny $(PY) -m pytest tests --nbmake --nbmake-kernel=python3 --nbmake-timeout=900 notebooks $(PYTEST_ARGS)
 
 test-fast: setup
-	@$(PY) -m pytest tests -m "not slow and not gpu" $(PYTEST_ARGS)
+	@COURSE_PROFILE=tiny $(PY) -m pytest tests -m "not slow and not gpu" $(PYTEST_ARGS)
 
 test-browser: setup
 	@bash scripts/setup_browser.sh

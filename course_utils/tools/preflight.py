@@ -6,8 +6,10 @@
 `gather()` alone looks at the machine (Python, disk, memory, cores, the GPU through torch, the
 versions against the pins, the tiny model, the Hub cache, port 8000) and returns `Facts`.
 `assess(facts)` is pure: the checks (ok / warn / block), the profile lesson 00 would pick
-(`choose_profile`), and each lesson's minutes: measured on a 2-core CPU (README.md's course map),
-or estimated for the 7B lessons on a GPU (`GPU_ESTIMATE_MINUTES`). Exit status 1 when a check blocks.
+(`choose_profile`), and each lesson's minutes from README.md's course map, in the profile's own
+column (tiny and smol measured on a 2-core CPU, the 7B profile on a T4 or an A100), the tiny
+column where the profile's own cell is not measured, and for the lessons that load a 7B model
+without a GPU measurement, an estimate (`GPU_ESTIMATE_MINUTES`). Exit status 1 when a check blocks.
 
 What this leaves out: the network (nothing is downloaded or contacted; whether a download is
 needed is said, not tried), GPU speed, several kinds of GPU (device 0 counts), Apple MPS.
@@ -18,19 +20,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import socket
 import struct
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from course_utils.model.presets import PRESETS
 from course_utils.model.profiles import (MIN_VRAM_GB_FOR_7B, HardwareFacts, choose_profile,
                                          detect_hardware)
 from course_utils.paths import REPO_ROOT, TINY_MODEL_DIR
 from course_utils.sysinfo import resources, version_mismatches, where_am_i
+from course_utils.tools import lesson_minutes as lm
+from course_utils.tools.lesson_minutes import GPU_ESTIMATE_MINUTES
 
 MIN_PYTHON = (3, 10)
 TESTED_PYTHON = (3, 11)
@@ -40,13 +44,6 @@ MEASURED_CORES = 2           # the course map's CPU minutes were measured on 2 c
 LESSON_07_PORT = 8000        # default port of `python -m course_utils.serve` and `vllm serve`
 TINY_FILES = ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
               "tokenizer_config.json", "chat_template.jinja")
-# (low, high) minutes of the lessons that load the 7B. NOT MEASURED: estimated from the run sizes
-# and QLoRA throughputs near data/throughput.csv (A100 ~3,000 tokens/s, a T4 about a fifth), plus
-# a first ~15 GB download; docs/instructor.md derives them. Replace with measurements.
-GPU_ESTIMATE_MINUTES = {
-    "fp16 (T4 class)": {"00": (4, 8), "05": (15, 25), "06": (40, 70), "07": (15, 25)},
-    "bf16 (A100 / L4 / H100 class)": {"00": (3, 6), "05": (5, 10), "06": (15, 25), "07": (5, 10)},
-}
 TORCH_LESSONS = ("00", "05", "06", "07")   # load a model: torch, and the 7B on a GPU profile
 
 
@@ -119,17 +116,31 @@ class Report:
 
 # --- the course map (README.md) ----------------------------------------------------------------
 
-def course_map(readme: Path | str = REPO_ROOT / "README.md") -> list[tuple[str, str, float]]:
-    """Lesson 00. (lesson, notebook, measured CPU minutes) from the course map table in README.md."""
-    lines = Path(readme).read_text(encoding="utf-8").splitlines()
-    header = next((ln for ln in lines if ln.startswith("| #") and "CPU minutes" in ln), None)
-    if header is None:
-        raise ValueError(f"{readme}: no course map (a '| # | notebook | ... | CPU minutes |' table)")
-    cols = [c.strip() for c in header.strip("|").split("|")]
-    rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines
-            if re.match(r"\|\s*\d\d\s*\|", ln)]
-    return [(r[0], re.sub(r"\[([^\]]+)\].*", r"\1", r[cols.index("notebook")]),
-             float(r[cols.index("CPU minutes")])) for r in rows]
+class MapRow(NamedTuple):
+    """Lesson 00. One lesson of the course map: its minutes under a profile and where they come from."""
+
+    lesson: str          # "03"
+    notebook: str        # "costs" (the link text)
+    minutes: float | None  # None: not measured
+    column: str          # the course-map column the minutes were read from
+
+
+def course_map(readme: Path | str = lm.README, profile: str = "tiny",
+               gpu: str = "") -> list[MapRow]:
+    """Lesson 00. Each lesson's minutes from README.md's course map for `profile` (on a GPU named
+    `gpu`, "" for the CPU): its own column where it has one and the cell is measured, else the
+    tiny profile's CPU column (`MapRow.column` says which); None where neither is measured."""
+    table = lm.map_table(readme)
+    own = lm.column_for(profile, gpu)
+    columns = list(dict.fromkeys(c.header for c in (own, lm.FALLBACK) if c is not None))
+    index = {h: table.column(h) for h in dict.fromkeys(columns)}
+    rows = []
+    for line, cells in table.rows:
+        name = table.link(line, cells).group(1)
+        found = [(lm.minutes_in(table, line, h, cells[index[h]]), h) for h in index]
+        minutes, column = next(((m, h) for m, h in found if m is not None), (None, columns[0]))
+        rows.append(MapRow(cells[0], name, minutes, column))
+    return rows
 
 
 # --- the checks (pure) -----------------------------------------------------------------------------
@@ -195,9 +206,9 @@ def _check_tiny(f: Facts) -> Check:
 
 
 def _check_big_model(f: Facts, profile: str) -> Check:
-    if profile == "tiny":
-        return Check("7B model", "ok", "not needed on the tiny profile; a 7B profile needs a CUDA "
-                                       f"GPU with {MIN_VRAM_GB_FOR_7B:g} GB or more")
+    if not PRESETS[profile].repo_id:       # tiny and smol are read from disk, not the Hub
+        return Check("7B model", "ok", f"not needed on the {profile} profile; a 7B profile needs "
+                                       f"a CUDA GPU with {MIN_VRAM_GB_FOR_7B:g} GB or more")
     preset = PRESETS[profile]
     size_gb = preset.params_b * 2      # the Hub's 16-bit safetensors: 2 bytes per parameter
     if profile in f.cached_models:
@@ -228,36 +239,58 @@ def _check_port(f: Facts) -> Check:
 
 # --- the plan: profile, lessons, minutes --------------------------------------------------------------
 
-def _lesson_minutes(f: Facts, profile: str, lessons) -> tuple[tuple, str]:
-    """Per lesson (lesson, notebook, minutes, why it cannot run yet or ""): measured CPU minutes
-    (scaled up below 2 cores), or a GPU estimate for the lessons that load the 7B."""
+def _measured(row: MapRow, own: lm.MinuteColumn | None, profile: str, factor: float,
+                  cores: int) -> tuple[str, float]:
+    """How one lesson's measured minutes read, and the minutes they add to the total."""
+    if own is not None and own.gpu and row.column == own.header:
+        return f"{lm.minutes_text(row.minutes)} min (measured on the {own.gpu})", row.minutes
+    scaled = f", x{factor:g} for {cores} core(s)" if factor > 1 else ""
+    other = "" if own is not None and row.column == own.header else \
+        f"; with the {lm.FALLBACK.profile} profile, {profile} not measured"
+    minutes = row.minutes * factor
+    return (f"{lm.minutes_text(minutes)} min (measured on {MEASURED_CORES} CPU cores{scaled}"
+            f"{other})", minutes)
+
+
+def _lesson_minutes(f: Facts, profile: str, lessons: list[MapRow]) -> tuple[tuple, str]:
+    """Per lesson (lesson, notebook, minutes, why it cannot run yet or ""): the minutes measured
+    for the profile (CPU minutes scaled up below 2 cores), the tiny profile's when the profile's
+    own are not measured, or a GPU estimate for the lessons that load a 7B model."""
     factor = max(1.0, MEASURED_CORES / max(f.cpu_cores, 1))
-    scaled = f", x{factor:g} for {f.cpu_cores} core(s)" if factor > 1 else ""
+    gpu = f.hardware.name if f.hardware.device == "cuda" else ""
+    own = lm.column_for(profile, gpu)
     missing = "the pinned packages, from make setup" if any(
         "not installed" in m for m in f.mismatches) else ""
-    rows, low, high, estimated, bf16 = [], 0.0, 0.0, False, f.hardware.bf16
-    for n, name, cpu in lessons:
+    rows, low, high, estimated, unmeasured = [], 0.0, 0.0, False, []
+    for n, name, minutes, column in lessons:
         later = missing or ("torch, from make setup" if f.torch is None and n in TORCH_LESSONS else "")
-        if profile != "tiny" and n in TORCH_LESSONS:
-            kind = next(k for k in GPU_ESTIMATE_MINUTES if k[:4] == ("bf16" if bf16 else "fp16"))
+        on_gpu = own is not None and own.gpu and column == own.header and minutes is not None
+        if PRESETS[profile].repo_id and n in TORCH_LESSONS and not on_gpu:
+            kind = next(k for k in GPU_ESTIMATE_MINUTES
+                        if k[:4] == ("bf16" if f.hardware.bf16 else "fp16"))
             lo, hi = GPU_ESTIMATE_MINUTES[kind][n]
             rows.append((n, name, f"{lo}-{hi} min (GPU estimate, not measured)", later))
             low, high, estimated = low + lo, high + hi, True
+        elif minutes is None:
+            rows.append((n, name, "not measured yet", later))
+            unmeasured.append(n)
         else:
-            rows.append((n, name, f"{cpu * factor:.1f} min (measured on {MEASURED_CORES} CPU "
-                                  f"cores{scaled})", later))
-            low, high = low + cpu * factor, high + cpu * factor
+            text, m = _measured(MapRow(n, name, minutes, column), own, profile, factor,
+                                    f.cpu_cores)
+            rows.append((n, name, text, later))
+            low, high = low + m, high + m
+    gap = f"; lessons {' '.join(unmeasured)} not measured" if unmeasured else ""
     if estimated:
-        return tuple(rows), f"about {low:.0f}-{high:.0f} minutes of computing in all (an estimate)"
-    return tuple(rows), f"about {high:.1f} minutes of computing in all (measured)"
+        return tuple(rows), f"about {low:.0f}-{high:.0f} minutes of computing in all (an estimate{gap})"
+    return tuple(rows), f"about {high:.1f} minutes of computing in all (measured{gap})"
 
 
-def assess(facts: Facts, lessons: list[tuple[str, str, float]] | None = None) -> Report:
+def assess(facts: Facts, lessons: list[MapRow] | None = None,
+           readme: Path | str = lm.README) -> Report:
     """Lesson 00. The pre-flight verdict for `facts`: checks, profile, lessons and minutes. Pure.
 
-    `lessons` defaults to the course map of README.md: (lesson, notebook, CPU minutes).
+    `lessons` defaults to the course map of `readme` read for the chosen profile (`course_map`).
     """
-    lessons = course_map() if lessons is None else lessons
     checks = _check_machine(facts) + [_check_gpu(facts), _check_packages(facts), _check_tiny(facts)]
     env = {"COURSE_PROFILE": facts.course_profile} if facts.course_profile else {}
     try:
@@ -267,6 +300,9 @@ def assess(facts: Facts, lessons: list[tuple[str, str, float]] | None = None) ->
         checks.append(Check("profile", "block", str(err)))
         profile, reason = "tiny", "COURSE_PROFILE is not valid; shown for the tiny profile"
     checks += [_check_big_model(facts, profile), _check_port(facts)]
+    if lessons is None:
+        gpu = facts.hardware.name if facts.hardware.device == "cuda" else ""
+        lessons = course_map(readme, profile=profile, gpu=gpu)
     rows, total = _lesson_minutes(facts, profile, lessons)
     return Report(tuple(checks), profile, reason, rows, total)
 

@@ -4,8 +4,9 @@
 
 Used by `make site`. Each lesson page shows the executed copy that `make course` (the course
 runner) leaves in build/executed/, or, when there is none, the notebook itself without outputs
-and a banner that says so. The index is the README's course-map table (lesson, what you learn,
-minutes), each notebook linked to its page; docs/instructor.md becomes instructor.html when it
+and a banner that says so. The index is the README's course-map section (lesson, what you learn,
+the minutes columns of each profile, and the text around the table), each notebook linked to
+its page; docs/instructor.md becomes instructor.html when it
 exists. Links between the course's files become links between pages (a notebook's link to
 `03_costs.ipynb#...` goes to `03_costs.html#...`); links to other files of the repository go to
 the repository (pyproject's `Repository` URL). After building, every page is parsed: each link
@@ -42,13 +43,12 @@ from urllib.parse import unquote, urlsplit
 from course_utils.errors import DataFileError
 from course_utils.paths import BUILD_DIR, NOTEBOOKS_DIR, REPO_ROOT
 from course_utils.tools.course_runner import lesson_notebooks
+from course_utils.tools.lesson_minutes import MAP_HEADING, map_table
 
 TEMPLATES = Path(__file__).with_name("site_templates")
 README = REPO_ROOT / "README.md"
 INSTRUCTOR = REPO_ROOT / "docs" / "instructor.md"
 PYPROJECT = REPO_ROOT / "pyproject.toml"
-MAP_HEADING = "## Course map"
-NOTEBOOK_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+\.ipynb)\)")
 
 
 # --- the course map: the README's table -------------------------------------------------------
@@ -79,10 +79,7 @@ class CourseMap:
     notebook_header: str
     intro_html: str
     lessons: list[Lesson]
-
-
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+    outro_html: str = ""      # the section's text under the table
 
 
 def _markdown_html(markdown: str, inline: bool = False) -> str:
@@ -96,37 +93,20 @@ def _markdown_html(markdown: str, inline: bool = False) -> str:
 
 
 def course_map(readme: Path = README) -> CourseMap:
-    """The README's "## Course map" section: its text, and its table as one Lesson per row."""
-    lines = readme.read_text(encoding="utf-8").splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == MAP_HEADING), None)
-    if start is None:
-        raise DataFileError(readme, None, MAP_HEADING, "no such section; the site's index is "
-                            "built from its table: put the course-map table back under it.")
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    rows = [(i + 1, line) for i, line in enumerate(lines[start + 1:end], start + 1)
-            if line.lstrip().startswith("|")]
-    if len(rows) < 3 or not re.fullmatch(r"[\s|:-]+", rows[1][1]):
-        raise DataFileError(readme, start + 1, MAP_HEADING, "expected a markdown table (header, "
-                            "|---| line, one row per lesson) in this section.")
-    headers = _cells(rows[0][1])
-    notebook_header = next((h for h in headers if h.lower() == "notebook"), None)
-    if notebook_header is None:
-        raise DataFileError(readme, rows[0][0], "notebook", f"no such column in {headers}; add "
-                            "one whose cells link the notebooks: [costs](notebooks/03_costs.ipynb).")
+    """The README's "## Course map" section: its text, and its table as one Lesson per row
+    (the table is read by `lesson_minutes.map_table`, as the pre-flight reads it)."""
+    table = map_table(readme)
     lessons = []
-    for number, line in rows[2:]:
-        if len(_cells(line)) != len(headers):
-            raise DataFileError(readme, number, MAP_HEADING, f"{len(_cells(line))} cells in a "
-                                f"table of {len(headers)} columns.")
-        cells = dict(zip(headers, _cells(line)))
-        link = NOTEBOOK_LINK.search(cells[notebook_header])
-        if link is None:
-            raise DataFileError(readme, number, notebook_header, f"{cells[notebook_header]!r} "
-                                "links no notebook; write [title](notebooks/NN_name.ipynb).")
-        lessons.append(Lesson(cells[headers[0]], Path(link.group(2)).name, link.group(1),
-                              {h: _markdown_html(c, inline=True) for h, c in cells.items()}))
-    intro = "\n".join(lines[start + 1:rows[0][0] - 1])
-    return CourseMap(headers, notebook_header, _markdown_html(intro), lessons)
+    for line, cells in table.rows:
+        link = table.link(line, cells)
+        lessons.append(Lesson(cells[0], Path(link.group(2)).name, link.group(1),
+                              {h: _markdown_html(c, inline=True)
+                               for h, c in zip(table.headers, cells)}))
+    notebook_header = next(h for h in table.headers if h.lower() == "notebook")
+    intro = "\n".join(table.lines[table.heading:table.header_line - 1])
+    outro = "\n".join(table.lines[table.rows[-1][0]:table.end - 1])
+    return CourseMap(table.headers, notebook_header, _markdown_html(intro), lessons,
+                     _markdown_html(outro) if outro.strip() else "")
 
 
 # --- links: from the repository's files to the site's pages ------------------------------------
@@ -244,7 +224,7 @@ def build_site(out: Path = BUILD_DIR / "site", executed: Path = BUILD_DIR / "exe
         written.append(_write(out / lesson.page, rewrite_links(text, notebooks, pages, repo_url)))
     page, index_body = _page_template()
     body = index_body.render(title="Fine-tune an LLM for real: the course map",
-                             intro=cmap.intro_html, headers=cmap.headers,
+                             intro=cmap.intro_html, outro=cmap.outro_html, headers=cmap.headers,
                              notebook_header=cmap.notebook_header, lessons=cmap.lessons,
                              instructor=has_kit)
     index = page.render(title="Course map", site=_nav(cmap.lessons, None, has_kit), body=body)

@@ -19,6 +19,9 @@ from course_utils._lazy import lazy_exports
 # Public names of this layer -> the module that defines them (see course_utils/__init__.py).
 EXPORTS = {
     "find_checkpoints": "checkpoints",
+    "FullRun": "full",
+    "full_learning_rate_for": "full",
+    "train_full": "full",
     "TARGETS": "config",
     "adapter_dtype_for": "config",
     "lora_config": "config",
@@ -27,6 +30,7 @@ EXPORTS = {
     "attach_lora": "run",
     "train": "run",
     "adapter_difference": "summary",
+    "RunSummary": "summary",
     "keep_adapter": "export",
 }
 

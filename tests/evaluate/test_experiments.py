@@ -13,7 +13,7 @@ from course_utils.model.profiles import HardwareFacts, choose_profile
 from course_utils.paths import RUNS_DIR
 from course_utils.tasks import TASKS
 
-TINY = choose_profile(HardwareFacts(), env={})
+TINY = choose_profile(HardwareFacts(), env={"COURSE_PROFILE": "tiny"})
 H100 = choose_profile(HardwareFacts("cuda", "NVIDIA H100 80GB HBM3", 85.0, bf16=True), env={})
 
 

@@ -66,7 +66,7 @@ def test_a_keyword_the_registry_does_not_list_is_refused_at_the_call_site():
 
 def _profiles():
     """The CPU profile and the three GPU ones (their settings differ: fp16, bf16, paged AdamW)."""
-    cpu = choose_profile(HardwareFacts(), env={})
+    cpu = choose_profile(HardwareFacts(), env={"COURSE_PROFILE": "tiny"})
     gpus = [choose_profile(HardwareFacts(device="cuda", name=name, vram_gb=vram, bf16=bf16,
                                          capability=cap, gpu_count=1), env={})
             for name, vram, bf16, cap in (("Tesla T4", 15.8, False, (7, 5)),

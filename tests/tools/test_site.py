@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from course_utils import DataFileError, REPO_ROOT, lesson_notebooks
+from course_utils.tools.lesson_minutes import COLUMNS, MEASURED_LINE
 from course_utils.tools.site import (check_site, course_map, external_form_problem, main,
                                      rewrite_links)
 
@@ -26,8 +27,10 @@ def test_course_map_has_a_row_per_lesson_notebook():
     assert [lesson.notebook for lesson in cmap.lessons] == [p.name for p in lesson_notebooks()]
     for lesson in cmap.lessons:
         assert lesson.notebook.startswith(lesson.number + "_")
-        assert lesson.cells["what you learn"] and lesson.cells["CPU minutes"]
-    assert "Minutes on CPU" in cmap.intro_html
+        assert lesson.cells["what you learn"]
+        assert all(lesson.cells[c.header] for c in COLUMNS)        # a minutes column per profile
+    assert "wall-clock minutes" in cmap.intro_html
+    assert MEASURED_LINE in cmap.outro_html                         # the text under the table
 
 
 def test_course_map_errors_name_the_file_the_line_and_the_fix(tmp_path):
@@ -136,7 +139,9 @@ def test_index_is_the_course_map_with_links_and_minutes(built):
     index = (built / "index.html").read_text(encoding="utf-8")
     for lesson in course_map().lessons:
         assert f'<a href="{lesson.page}">{lesson.title}</a>' in index
-        assert f"<td>{lesson.cells['CPU minutes']}</td>" in index
+        assert all(f"<td>{lesson.cells[c.header]}</td>" in index for c in COLUMNS)
+    assert all(f"<th>{c.header}</th>" in index for c in COLUMNS)
+    assert MEASURED_LINE in index
     assert "instructor.html" in index or not (built / "instructor.html").exists()
 
 

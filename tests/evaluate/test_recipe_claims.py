@@ -1,0 +1,31 @@
+"""Lesson 05's recipe and data-size arms without training: their sizes per profile and the bad
+input they refuse (course_utils.evaluate.recipe_claims). The arms themselves train in lesson 05's
+notebook, which CI runs on the tiny profile."""
+
+import pytest
+
+from course_utils.evaluate.recipe_claims import arm_sizes, noisy_arm, size_arm
+from course_utils.model.profiles import HardwareFacts, choose_profile
+
+TINY = choose_profile(HardwareFacts(), env={"COURSE_PROFILE": "tiny"})
+H100 = choose_profile(HardwareFacts("cuda", "NVIDIA H100 80GB HBM3", 85.0, bf16=True), env={})
+
+
+def test_cpu_arms_are_small_and_the_gpu_reaches_the_seeds_sizes():
+    cpu, gpu = arm_sizes(TINY), arm_sizes(H100)
+    assert cpu.precision_steps < gpu.precision_steps
+    assert max(gpu.sizes) >= 1000 > max(cpu.sizes)        # the seeds' "500-1,000 examples"
+    assert list(cpu.sizes) == sorted(cpu.sizes) and cpu.score_per_task >= 16
+
+
+@pytest.mark.parametrize("n", [0, 10, 11])
+def test_a_size_arm_must_be_smaller_than_the_course_mix(n):
+    course = {"rows": [{"task": "general"}] * 10}
+    with pytest.raises(ValueError, match="use 1 to 9"):
+        size_arm(TINY, course, n)
+
+
+def test_the_noisy_arm_refuses_the_same_bad_size():
+    course = {"rows": [{"task": "general"}] * 10}
+    with pytest.raises(ValueError):
+        noisy_arm(TINY, course, 0)
