@@ -236,6 +236,12 @@ def epochs_experiment(train_rows, eval_rows, *, epochs: int = 4, profile=None, b
     profile = profile or choose_profile()
     bs = run_sizes(profile).batch_size
     per_epoch = max(1, len(train_rows) // bs)
+    # The measured points of a finished experiment are kept beside the run: re-running the lesson
+    # reads them instead of training the epochs again (the run folder holds only the last epoch).
+    done = runs_dir(profile) / f"{name}_points_{_fingerprint(list(train_rows) + list(eval_rows), profile, epochs=epochs, per_epoch=per_epoch)}.json"
+    if reuse and done.is_file():
+        return [{k: tuple(v) if isinstance(v, list) else v for k, v in p.items()}
+                for p in json.loads(done.read_text())]
     points = []
     for e in range(1, epochs + 1):
         run = _train_epochs(name, train_rows, eval_rows, e * per_epoch, per_epoch, profile, reuse)
@@ -248,8 +254,11 @@ def epochs_experiment(train_rows, eval_rows, *, epochs: int = 4, profile=None, b
                  "train_loss": trains[-1] if trains else None}
         for t in ev.scores["adapter"]:
             for m, v in ev.scores["adapter"][t].items():
-                point[f"{t}/{m}"] = bootstrap_ci(v)
+                point[f"{t}/{m}"] = tuple(float(x) for x in bootstrap_ci(v))
         points.append(point)
+    tmp = done.with_suffix(".tmp")
+    tmp.write_text(json.dumps(points))
+    tmp.replace(done)              # whole or not at all
     return points
 
 

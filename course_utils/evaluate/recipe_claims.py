@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from course_utils.evaluate.course_run import course_mix, course_settings
 from course_utils.evaluate.experiments import heldout, load_adapter, train_adapter
-from course_utils.evaluate.row_loss import equivalence_verdict, loss_gain_share, row_losses
+from course_utils.evaluate.row_loss import loss_gain_share, noninferiority_verdict, row_losses
 from course_utils.evaluate.stats import paired_test
 from course_utils.model.profiles import choose_profile, run_sizes
 from course_utils.paths import run_dir
@@ -37,6 +37,8 @@ from course_utils.paths import run_dir
 # NF4 counts as losing "nothing meaningful" when QLoRA's held-out loss stays within this share of
 # the fine-tuning gain (base loss - LoRA loss) of LoRA on the unquantized base.
 NF4_MARGIN_SHARE = 0.05
+# The seeds: LoRA reaches 90-95% of full fine-tuning's quality.
+LORA_SHARE_CLAIM = (0.90, 0.95)
 
 
 @dataclass(frozen=True)
@@ -120,15 +122,33 @@ def precision_experiment(profile=None, *, full: bool = True) -> dict:
            "qlora_vs_lora": paired_test(losses["qlora"], losses["lora"])}
     gain = float(base.mean() - losses["lora"].mean())
     out["nf4_margin"] = NF4_MARGIN_SHARE * max(gain, 0.0)
-    out["nf4_verdict"] = (equivalence_verdict(out["qlora_vs_lora"], out["nf4_margin"]) if gain > 0 else
+    out["nf4_verdict"] = (noninferiority_verdict(out["qlora_vs_lora"], out["nf4_margin"]) if gain > 0 else
                           "not settled: LoRA did not lower the held-out loss, so there is no gain to lose")
     if full:
         out["lora_vs_full"] = paired_test(losses["lora"], losses["full"])
         try:
             out["lora_share"] = loss_gain_share(base, losses["lora"], losses["full"])
+            out["lora_share_verdict"] = share_verdict(out["lora_share"])
         except ValueError as err:
             out["lora_share"] = {"error": str(err)}
+            out["lora_share_verdict"] = f"not settled: {err}"
     return out
+
+
+def share_verdict(share: dict, claimed: tuple[float, float] = LORA_SHARE_CLAIM) -> str:
+    """Lesson 05. The seeds' "LoRA reaches 90-95% of full fine-tuning", read from the interval of
+    LoRA's share of full fine-tuning's loss reduction: supported when the interval reaches into
+    the claimed range or above it (LoRA at least 90% as good), contradicted when it lies entirely
+    below the claimed range, with the numbers."""
+    low, high, est = share["low"], share["high"], share["share"]
+    span = f"{est:.0%} [{low:.0%}, {high:.0%}]"
+    if high < claimed[0]:
+        return (f"contradicted at this size: LoRA reached {span} of full fine-tuning's gain, below "
+                f"the claimed {claimed[0]:.0%}-{claimed[1]:.0%}")
+    if low >= claimed[0]:
+        return f"supported: LoRA reached {span} of full fine-tuning's gain (claimed {claimed[0]:.0%}-{claimed[1]:.0%})"
+    return (f"not settled: LoRA reached {span} of full fine-tuning's gain; the interval straddles the "
+            f"claimed {claimed[0]:.0%}")
 
 
 def size_experiment(profile=None, course: dict | None = None) -> dict:

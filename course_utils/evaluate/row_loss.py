@@ -216,3 +216,25 @@ def equivalence_verdict(diff_interval, margin: float) -> str:
                 f"larger than the margin")
     return (f"not settled: the {span} straddles ±{margin:g}; the data allow both a negligible and "
             f"a meaningful difference (more rows narrow the interval)")
+
+
+def noninferiority_verdict(diff_interval, margin: float) -> str:
+    """Lesson 05. Whether an arm is *not meaningfully worse* than a reference, from the interval of
+    (arm - reference) in a lower-is-better unit (held-out loss) and a margin fixed beforehand.
+
+    "NF4 loses nothing meaningful" is a one-sided claim: QLoRA doing better than LoRA does not
+    contradict it, so the test is non-inferiority, not equivalence: supported when the interval's
+    upper end stays below +margin, contradicted when its lower end lies above +margin, not settled
+    when the interval straddles +margin.
+    """
+    if not isinstance(margin, (int, float)) or isinstance(margin, bool) or not margin > 0:
+        raise ValueError(f"margin={margin!r}: the largest loss that would not matter, a positive "
+                         f"number in the difference's units (e.g. 0.05 nats of held-out loss)")
+    low, high = _interval(diff_interval)
+    span = f"interval [{low:+.3f}, {high:+.3f}]"
+    if high <= margin:
+        return (f"supported: the {span} stays below +{margin:.3f}, so any loss is smaller than the "
+                f"margin")
+    if low > margin:
+        return f"contradicted: the {span} lies above +{margin:.3f}, a loss larger than the margin"
+    return (f"not settled: the {span} reaches past +{margin:.3f}; more rows would narrow it")

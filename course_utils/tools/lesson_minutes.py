@@ -41,9 +41,11 @@ MAP_HEADING = "## Course map"
 NOT_MEASURED = "not measured"
 REUSED = "runs/ reused"               # marks a cell measured while the lesson's runs/ existed
 MEASURED_LINE = "Measured ("          # how the generated line under the table starts
-# runs/<name>_<profile> folders that several lessons reuse: the course adapter, trained by lesson
-# 05 and reused by 06 and 07 (course_utils.evaluate.course_run)
-SHARED_RUNS = {"course": ("05", "06", "07")}
+# runs/<name>_<profile> folders a lesson trains that are not named after it: the course adapter
+# and lesson 05's arms (course_utils.evaluate.course_run), runs/course_<profile>. Lessons 06 and 07
+# reuse that adapter by design, so in a course run in order they still run for the first time:
+# only their own folders (runs/06_<profile>, ...) say they were run before.
+SHARED_RUNS = {"course": ("05",)}
 ENTRY_FIELDS = {"minutes": (int, float), "measured": str, "machine": str, "first_run": bool}
 NOTEBOOK_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+\.ipynb)\)")
 

@@ -29,3 +29,19 @@ def test_the_noisy_arm_refuses_the_same_bad_size():
     course = {"rows": [{"task": "general"}] * 10}
     with pytest.raises(ValueError):
         noisy_arm(TINY, course, 0)
+
+
+def test_the_share_verdict_reads_the_interval_against_the_seeds_range():
+    from course_utils.evaluate.recipe_claims import share_verdict
+
+    assert share_verdict({"share": 0.7, "low": 0.65, "high": 0.76}).startswith("contradicted")
+    assert share_verdict({"share": 0.95, "low": 0.91, "high": 0.99}).startswith("supported")
+    assert share_verdict({"share": 0.9, "low": 0.8, "high": 1.0}).startswith("not settled")
+
+
+def test_nf4_is_judged_one_sided_doing_better_does_not_contradict_it():
+    from course_utils.evaluate.row_loss import noninferiority_verdict
+
+    assert noninferiority_verdict({"low": -0.11, "high": -0.01}, 0.1).startswith("supported")
+    assert noninferiority_verdict({"low": -0.01, "high": 0.2}, 0.1).startswith("not settled")
+    assert noninferiority_verdict({"low": 0.2, "high": 0.3}, 0.1).startswith("contradicted")

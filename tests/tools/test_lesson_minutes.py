@@ -92,8 +92,10 @@ def test_a_run_is_a_first_run_when_its_lesson_has_no_runs_folder(tmp_path):
     assert lm.lesson_cached("06_evaluation.ipynb", "smol", tmp_path)
     assert not lm.lesson_cached("06_evaluation.ipynb", "tiny", tmp_path)
     assert not lm.lesson_cached("00_setup.ipynb", "tiny", tmp_path / "missing")
-    (tmp_path / "course_smol").mkdir()                          # the shared course adapter
-    assert lm.lesson_cached("07_multi_adapter_serving.ipynb", "smol", tmp_path)
+    (tmp_path / "course_smol").mkdir()          # the course adapter: lesson 05 trains it ...
+    assert lm.lesson_cached("05_qlora_training.ipynb", "smol", tmp_path)
+    # ... and 07 reuses it by design: a course run in order still runs 07 for the first time
+    assert not lm.lesson_cached("07_multi_adapter_serving.ipynb", "smol", tmp_path)
     assert not lm.lesson_cached("04_data_curation.ipynb", "smol", tmp_path)
 
 
