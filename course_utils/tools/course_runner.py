@@ -14,8 +14,9 @@ already existed (`course_utils.tools.lesson_minutes`); a plain `make course` wri
 the repository. `--update-readme` rewrites the minute columns of README.md's course map from that
 file (after the run; alone, without `--record`, it runs no notebook).
 
-The kernel talks to the runner over local TCP sockets. ipykernel warns at start-up when those
-are not encrypted ("Kernel is running over TCP without encryption"), so the runner asks
+The kernel talks to the runner over local TCP sockets. ipykernel 7 warns at start-up when those
+are not encrypted ("Kernel is running over TCP without encryption"; the course pins ipykernel 6,
+which does not, but Colab and other images bring their own), so the runner asks
 jupyter_client's kernel manager to provision CurveZMQ keys (`transport_encryption="auto"`):
 the kernel then encrypts its sockets and has nothing to warn about. "auto" does so whenever the
 kernelspec declares Curve support (ipykernel's own `python3` spec does) and falls back to plain

@@ -43,7 +43,12 @@ def test_runner_kernel_encrypts_its_sockets_and_does_not_warn(tmp_path, capfd):
 
 @pytest.mark.slow
 def test_without_the_setting_the_kernel_warns(tmp_path, capfd, monkeypatch):
-    """The check above can fail: with encryption off, ipykernel prints the warning."""
+    """The check above can fail: with encryption off, ipykernel 7 prints the warning (ipykernel 6,
+    which requirements.txt pins, has no such warning: nothing to show then)."""
+    import importlib.metadata
+
+    if int(importlib.metadata.version("ipykernel").split(".")[0]) < 7:
+        pytest.skip("ipykernel < 7 does not warn about unencrypted TCP (requirements.txt pins 6.29.5)")
     monkeypatch.setattr(course_runner, "TRANSPORT_ENCRYPTION", "disabled")
     run_notebook(_one_cell_notebook(tmp_path), tmp_path / "out")
     assert WARNING in capfd.readouterr().err
