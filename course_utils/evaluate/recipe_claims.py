@@ -184,12 +184,8 @@ def size_arm(profile, course: dict, n: int) -> dict:
     """Lessons 05-06. The adapter trained for one epoch on the first `n` rows of the course mix
     (runs/course_<profile>/size-<n>, reused by fingerprint): a data-size arm of lesson 05, and the
     clean arm of lesson 06's clean-vs-noisy comparison."""
-    rows = course["rows"]
-    _check_arm(n, rows)
-    batch = run_sizes(profile).batch_size
-    return train_adapter(f"size-{n}", rows[:n], profile=profile, steps=max(1, n // batch),
-                         folder=run_dir("course", profile.name), eval_rows=heldout("validation", 4),
-                         settings=course_settings(profile))
+    _check_arm(n, course["rows"])
+    return _one_epoch(profile, f"size-{n}", course["rows"][:n])
 
 
 def noisy_arm(profile, course: dict, n: int) -> dict:
@@ -203,7 +199,13 @@ def noisy_arm(profile, course: dict, n: int) -> dict:
     raw = raw_training_rows(sum(r["task"] != "general" for r in clean))
     it = iter(raw)
     rows = [r if r["task"] == "general" else next(it) for r in clean]
+    return _one_epoch(profile, f"noisy-{n}", rows)
+
+
+def _one_epoch(profile, name: str, rows) -> dict:
+    """One epoch over `rows` at the profile's batch, under runs/course_<profile>/<name>, reused by
+    fingerprint (the course adapter's settings)."""
     batch = run_sizes(profile).batch_size
-    return train_adapter(f"noisy-{n}", rows, profile=profile, steps=max(1, n // batch),
+    return train_adapter(name, rows, profile=profile, steps=max(1, len(rows) // batch),
                          folder=run_dir("course", profile.name), eval_rows=heldout("validation", 4),
                          settings=course_settings(profile))
